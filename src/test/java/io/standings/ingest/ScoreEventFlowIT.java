@@ -1,0 +1,130 @@
+package io.standings.ingest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.standings.live.RedisKeys;
+import io.standings.testing.RealServices;
+import io.standings.testing.TestRun;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The first slice end to end, through a real Kafka broker, Redis and PostgreSQL: events produced to the
+ * score-events topic become ranks over REST and scores in the Redis sorted set; bad records land on the
+ * DLQ with their reason and origin, and the records after them are still applied.
+ */
+@QuarkusTest
+@WithTestResource(RealServices.class)
+class ScoreEventFlowIT {
+
+    TestRun run;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Test
+    void anEventBecomesARankInMemoryAndInRedis() {
+        run.send("flow/player-42", "{\"id\":\"e-1\",\"board\":\"flow\",\"entity\":\"player-42\",\"op\":\"set\",\"value\":100}");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
+                .get("/api/v1/boards/flow/entries/player-42")
+                .then().statusCode(200)
+                .body("entity", equalTo("player-42"))
+                .body("score", equalTo(100.0f))
+                .body("rank", equalTo(1))
+                .body("ordinalRank", equalTo(1))
+                .body("total", equalTo(1)));
+
+        String key = new RedisKeys(run.redisPrefix()).scores("flow", RedisKeys.ALL_TIME);
+        assertThat(redis.sortedSet(String.class).zscore(key, "player-42")).hasValue(100.0);
+    }
+
+    @Test
+    void operatorsAndTiesRankAsTheContractSays() {
+        // Three players on board "ops": set, then incr, best and a tie broken by who got there first.
+        run.send("ops/a", "{\"board\":\"ops\",\"entity\":\"a\",\"op\":\"set\",\"value\":10,\"ts\":\"2026-11-21T10:00:00Z\"}");
+        run.send("ops/b", "{\"board\":\"ops\",\"entity\":\"b\",\"op\":\"incr\",\"value\":4,\"ts\":\"2026-11-21T10:00:01Z\"}");
+        run.send("ops/b", "{\"board\":\"ops\",\"entity\":\"b\",\"op\":\"incr\",\"value\":6,\"ts\":\"2026-11-21T10:00:02Z\"}");
+        run.send("ops/c", "{\"board\":\"ops\",\"entity\":\"c\",\"op\":\"best\",\"value\":30,\"ts\":\"2026-11-21T10:00:03Z\"}");
+        run.send("ops/c", "{\"board\":\"ops\",\"entity\":\"c\",\"op\":\"best\",\"value\":20,\"ts\":\"2026-11-21T10:00:04Z\"}");
+        run.send("ops/d", "{\"board\":\"ops\",\"entity\":\"d\",\"op\":\"set\",\"value\":1,\"ts\":\"2026-11-21T10:00:05Z\"}");
+        run.send("ops/d", "{\"board\":\"ops\",\"entity\":\"d\",\"op\":\"remove\",\"ts\":\"2026-11-21T10:00:06Z\"}");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            entry("ops", "c", 30.0f, 1);
+            entry("ops", "a", 10.0f, 2); // a reached 10 before b did
+            entry("ops", "b", 10.0f, 3);
+            given().get("/api/v1/boards/ops/entries/d").then().statusCode(404);
+        });
+        String key = new RedisKeys(run.redisPrefix()).scores("ops", RedisKeys.ALL_TIME);
+        assertThat(redis.sortedSet(String.class).zcard(key)).isEqualTo(3);
+        assertThat(redis.sortedSet(String.class).zscore(key, "b")).hasValue(10.0);
+        assertThat(redis.sortedSet(String.class).zscore(key, "d")).isEmpty();
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicAndTheStreamGoesOn() {
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("{not json", "malformed_json");
+        bad.put("{\"board\":\"dlq\",\"entity\":\"x\",\"value\":1e999}", "invalid_value");
+        bad.put("{\"board\":\"dlq\",\"value\":1}", "missing_field");
+        bad.put("{\"board\":\"Not A Board\",\"entity\":\"x\",\"value\":1}", "invalid_board");
+        bad.put("{\"board\":\"dlq\",\"entity\":\"x\",\"value\":\"ten\"}", "wrong_type");
+        bad.put("{\"board\":\"dlq\",\"entity\":\"x\",\"value\":1,\"op\":\"multiply\"}", "invalid_op");
+        Map<Long, String> expectedReasonByOffset = new LinkedHashMap<>();
+        int partition = -1;
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            // Same key, so all land in one partition, in order, interleaved with valid records.
+            RecordMetadata sent = run.send("dlq/x", e.getKey());
+            partition = sent.partition();
+            expectedReasonByOffset.put(sent.offset(), e.getValue());
+            run.send("dlq/x", "{\"board\":\"dlq\",\"entity\":\"x\",\"op\":\"incr\",\"value\":1}");
+        }
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> entry("dlq", "x", 6.0f, 1));
+
+        List<ConsumerRecord<byte[], byte[]>> letters = run.readDeadLetters(bad.size(), Duration.ofSeconds(30));
+        assertThat(letters).hasSize(bad.size());
+        Map<Long, String> reasonByOffset = letters.stream().collect(Collectors.toMap(
+                r -> Long.parseLong(header(r, "dead-letter-offset")), r -> header(r, "dead-letter-reason"),
+                (a, b) -> a, LinkedHashMap::new));
+        assertThat(reasonByOffset).isEqualTo(expectedReasonByOffset);
+        for (ConsumerRecord<byte[], byte[]> letter : letters) {
+            assertThat(header(letter, "dead-letter-topic")).isEqualTo(run.topic());
+            assertThat(header(letter, "dead-letter-partition")).isEqualTo(Integer.toString(partition));
+            assertThat(header(letter, "dead-letter-cause")).isNotBlank();
+            assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("dlq/x");
+            String reason = header(letter, "dead-letter-reason");
+            String original = bad.entrySet().stream().filter(e -> e.getValue().equals(reason)).findFirst().orElseThrow().getKey();
+            assertThat(new String(letter.value(), StandardCharsets.UTF_8)).as("the value goes to the DLQ unchanged")
+                    .isEqualTo(original);
+        }
+    }
+
+    private static void entry(String board, String entity, float score, int rank) {
+        given().get("/api/v1/boards/{b}/entries/{e}", board, entity)
+                .then().statusCode(200)
+                .body("score", equalTo(score))
+                .body("rank", equalTo(rank));
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        var header = record.headers().lastHeader(name);
+        assertThat(header).as("header " + name).isNotNull();
+        return new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
