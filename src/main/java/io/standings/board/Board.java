@@ -1,13 +1,21 @@
 package io.standings.board;
 
 import io.standings.index.Order;
+import java.time.ZoneId;
 
 /**
- * A board's definition. In this first slice boards are created on their first event with the defaults
- * from configuration ({@code standings.boards.default-*}); issue 4 makes them data managed over the
- * admin API and stored in PostgreSQL.
+ * A board's definition: data, not code (stored in PostgreSQL, managed over the admin API, cached in
+ * {@link BoardRegistry}).
+ *
+ * @param order which scores rank higher
+ * @param ties which rank the API reports as {@code rank} (the ordinal rank is always reported too)
+ * @param operator what an event without {@code op} does
+ * @param period how the board is cut in time
+ * @param timeZone the zone periods are cut in
+ * @param decay exponential decay for trending boards, or null
  */
-public record Board(String id, Order order, TiePolicy ties, Operation operator) {
+public record Board(String id, Order order, TiePolicy ties, Operation operator, Period period, ZoneId timeZone,
+        Decay decay) {
 
     public enum TiePolicy {
         /** ROW_NUMBER: every entry has its own position. */
@@ -16,5 +24,26 @@ public record Board(String id, Order order, TiePolicy ties, Operation operator) 
         COMPETITION,
         /** DENSE_RANK: ties share a rank, no gaps ("1, 1, 2"). */
         DENSE
+    }
+
+    /** A plain all-time board. */
+    public static Board simple(String id, Order order, TiePolicy ties, Operation operator) {
+        return new Board(id, order, ties, operator, Period.NONE, ZoneId.of("UTC"), null);
+    }
+
+    /** The period an event at {@code epochMillis} lands in. */
+    public String periodOf(long epochMillis) {
+        return period.keyOf(epochMillis, timeZone);
+    }
+
+    /** The score the API shows for a stored score: the stored one, or for decaying boards the decayed value now. */
+    public double displayScore(double stored, long nowMillis) {
+        return decay == null ? stored : decay.valueAt(stored, nowMillis);
+    }
+
+    /** Whether changing this board into {@code next} would make its stored entries mean something else. */
+    public boolean changesDataMeaning(Board next) {
+        return order != next.order || period != next.period || !timeZone.equals(next.timeZone)
+                || (decay == null ? next.decay != null : !decay.equals(next.decay));
     }
 }

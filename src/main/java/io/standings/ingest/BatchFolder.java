@@ -1,6 +1,7 @@
 package io.standings.ingest;
 
 import io.standings.board.Board;
+import io.standings.board.Decay;
 import io.standings.board.Operation;
 import io.standings.index.Order;
 import java.util.ArrayList;
@@ -9,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Folds a batch of valid events, in partition order, into one {@link ScoreChange} per (board, entity)
- * whose state the batch really changed. Pure: the current state comes in through {@link CurrentScores}.
+ * Folds a batch of valid events, in partition order, into one {@link ScoreChange} per (board, period,
+ * entity) whose state the batch really changed. Pure: the current state comes in through
+ * {@link CurrentScores}. An event lands in the period of its timestamp in the board's time zone.
  *
  * <p>Semantics, per event in order: {@code set} replaces the score; {@code incr} adds to it (an absent
  * entity starts at 0); {@code best} keeps the better of the two in the board's order; {@code remove}
@@ -22,7 +24,7 @@ public final class BatchFolder {
     /** The state before the batch. */
     public interface CurrentScores {
         /** The current entry, or null when the entity is not on the board. */
-        Current current(String board, String entity);
+        Current current(String board, String period, String entity);
     }
 
     public record Current(double score, long reachedAt) {
@@ -39,24 +41,25 @@ public final class BatchFolder {
         Map<Key, State> states = new LinkedHashMap<>();
         for (ScoreEvent event : events) {
             Board board = boards.board(event.board());
-            Key key = new Key(event.board(), event.entity());
-            State state = states.computeIfAbsent(key, k -> State.of(current.current(k.board, k.entity)));
+            Key key = new Key(event.board(), board.periodOf(event.timestamp()), event.entity());
+            State state = states.computeIfAbsent(key, k -> State.of(current.current(k.board, k.period, k.entity)));
             Operation op = event.op() != null ? event.op() : board.operator();
-            state.apply(op, event.value(), event.timestamp(), board.order());
+            state.apply(op, event.value(), event.timestamp(), board);
         }
         List<ScoreChange> changes = new ArrayList<>(states.size());
         for (Map.Entry<Key, State> e : states.entrySet()) {
             State s = e.getValue();
             if (s.differsFromStart()) {
+                Key k = e.getKey();
                 changes.add(s.present
-                        ? ScoreChange.upsert(e.getKey().board, e.getKey().entity, s.score, s.reachedAt)
-                        : ScoreChange.removal(e.getKey().board, e.getKey().entity));
+                        ? ScoreChange.upsert(k.board, k.period, k.entity, s.score, s.reachedAt)
+                        : ScoreChange.removal(k.board, k.period, k.entity));
             }
         }
         return changes;
     }
 
-    private record Key(String board, String entity) {
+    private record Key(String board, String period, String entity) {
     }
 
     private static final class State {
@@ -76,13 +79,22 @@ public final class BatchFolder {
             return new State(start);
         }
 
-        void apply(Operation op, double value, long ts, Order order) {
+        void apply(Operation op, double value, long ts, Board board) {
+            Decay decay = board.decay();
             switch (op) {
-                case SET -> moveTo(value, ts);
-                case INCR -> moveTo((present ? score : 0) + value, ts);
+                case SET -> moveTo(decay == null ? value : decay.toLogSpace(value, ts), ts);
+                case INCR -> {
+                    if (decay == null) {
+                        moveTo((present ? score : 0) + value, ts);
+                    } else {
+                        double added = decay.toLogSpace(value, ts);
+                        moveTo(present ? Decay.logAddExp(score, added) : added, ts);
+                    }
+                }
                 case BEST -> {
-                    if (!present || isBetter(value, score, order)) {
-                        moveTo(value, ts);
+                    double candidate = decay == null ? value : decay.toLogSpace(value, ts);
+                    if (!present || isBetter(candidate, score, board.order())) {
+                        moveTo(candidate, ts);
                     }
                 }
                 case REMOVE -> {

@@ -131,11 +131,13 @@ public final class EventParser {
             }
         }
 
-        if (key != null) {
-            String expected = board + "/" + entity;
-            if (!expected.equals(new String(key, StandardCharsets.UTF_8))) {
-                return reject(RejectReason.KEY_MISMATCH, "the record key must be '<board>/<entity>' of the event", id);
-            }
+        // The key decides the partition: all events of an entity must land in one partition, in order,
+        // for per-entity ordering and for the exactly-once bookkeeping, which is per partition.
+        if (key == null) {
+            return reject(RejectReason.MISSING_KEY, "the record key must be '<board>/<entity>' of the event", id);
+        }
+        if (!(board + "/" + entity).equals(new String(key, StandardCharsets.UTF_8))) {
+            return reject(RejectReason.KEY_MISMATCH, "the record key must be '<board>/<entity>' of the event", id);
         }
         return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value0, timestamp));
     }

@@ -28,6 +28,8 @@ public enum RejectReason {
     INVALID_VALUE,
     /** The ts is not an ISO-8601 instant. */
     INVALID_TS,
+    /** The record has no key: every event of an entity must share a partition, so the key is required. */
+    MISSING_KEY,
     /** The record key is not {@code <board>/<entity>} of the event. */
     KEY_MISMATCH,
     /** The board does not exist and auto-creation is off. */

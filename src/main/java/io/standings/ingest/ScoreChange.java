@@ -1,17 +1,18 @@
 package io.standings.ingest;
 
 /**
- * The net effect of one batch on one entity of one board: its new score, or its removal.
+ * The net effect of one batch on one entity of one board period: its new score, or its removal.
  *
+ * @param score the stored score (log-space for decaying boards)
  * @param reachedAt epoch milliseconds of the event that set the current score (the tie-break)
  */
-public record ScoreChange(String board, String entity, boolean removed, double score, long reachedAt) {
+public record ScoreChange(String board, String period, String entity, boolean removed, double score, long reachedAt) {
 
-    public static ScoreChange upsert(String board, String entity, double score, long reachedAt) {
-        return new ScoreChange(board, entity, false, score, reachedAt);
+    public static ScoreChange upsert(String board, String period, String entity, double score, long reachedAt) {
+        return new ScoreChange(board, period, entity, false, score, reachedAt);
     }
 
-    public static ScoreChange removal(String board, String entity) {
-        return new ScoreChange(board, entity, true, 0, 0);
+    public static ScoreChange removal(String board, String period, String entity) {
+        return new ScoreChange(board, period, entity, true, 0, 0);
     }
 }

@@ -2,6 +2,7 @@ package io.standings.live;
 
 import io.standings.api.EntryView;
 import io.standings.board.Board;
+import io.standings.index.Entry;
 import io.standings.index.Order;
 import io.standings.index.RankIndex;
 import io.standings.index.Ranked;
@@ -16,22 +17,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
 /**
- * The in-memory ranking of every board: one {@link RankIndex} per board, written only by the ingest
- * (one batch at a time) and read by the API. Each board's share of a batch is applied with
- * {@link RankIndex#applyBatch}, so a reader sees a board before or after a batch, never in between.
+ * The in-memory ranking of every board period ({@code board@period} → {@link RankIndex}), written only
+ * by the ingest, one batch at a time, after Redis has taken the batch, and read by the API. Each board
+ * period's share of a batch is applied with {@link RankIndex#applyBatch}, so a reader sees a board
+ * period before or after a batch, never in between. A rebuild from Redis swaps the whole map at once.
  */
 @ApplicationScoped
 public class LiveBoards {
 
-    private final ConcurrentMap<String, RankIndex> indexes = new ConcurrentHashMap<>();
+    private volatile ConcurrentHashMap<String, RankIndex> indexes = new ConcurrentHashMap<>();
+
+    public static RankIndex newIndex(Order order) {
+        return new TreeMapBoardIndex(order);
+    }
+
+    public static RankIndex loadIndex(Order order, List<Entry> entries) {
+        return TreeMapBoardIndex.bulkLoad(order, entries);
+    }
 
     /** The state the fold starts from. */
-    public BatchFolder.Current current(String board, String entity) {
-        RankIndex index = indexes.get(board);
+    public BatchFolder.Current current(String board, String period, String entity) {
+        RankIndex index = indexes.get(RedisKeys.boardPeriod(board, period));
         if (index == null) {
             return null;
         }
@@ -40,14 +49,15 @@ public class LiveBoards {
 
     /** Applies one batch's changes; called by the ingest only, after Redis has taken them. */
     public void apply(List<ScoreChange> changes, Function<String, Order> orderOf) {
-        Map<String, List<ScoreChange>> byBoard = new LinkedHashMap<>();
+        Map<String, List<ScoreChange>> byPeriod = new LinkedHashMap<>();
         for (ScoreChange change : changes) {
-            byBoard.computeIfAbsent(change.board(), b -> new ArrayList<>()).add(change);
+            byPeriod.computeIfAbsent(RedisKeys.boardPeriod(change.board(), change.period()), b -> new ArrayList<>())
+                    .add(change);
         }
-        byBoard.forEach((board, boardChanges) -> {
-            RankIndex index = indexes.computeIfAbsent(board, b -> new TreeMapBoardIndex(orderOf.apply(b)));
+        byPeriod.forEach((bp, periodChanges) -> {
+            RankIndex index = indexes.computeIfAbsent(bp, b -> newIndex(orderOf.apply(periodChanges.get(0).board())));
             index.applyBatch(writer -> {
-                for (ScoreChange change : boardChanges) {
+                for (ScoreChange change : periodChanges) {
                     if (change.removed()) {
                         writer.remove(change.entity());
                     } else {
@@ -58,17 +68,43 @@ public class LiveBoards {
         });
     }
 
-    public Optional<EntryView> entry(Board board, String entity) {
-        RankIndex index = indexes.get(board.id());
-        if (index == null) {
-            return Optional.empty();
-        }
-        return index.ranked(entity).map(r -> view(board, r, index.size()));
+    /** Replaces every index at once (after a rebuild from Redis). */
+    public void replaceAll(Map<String, RankIndex> rebuilt) {
+        indexes = new ConcurrentHashMap<>(rebuilt);
     }
 
-    public long size(String board) {
-        RankIndex index = indexes.get(board);
-        return index == null ? 0 : index.size();
+    public Optional<RankIndex> index(String board, String period) {
+        return Optional.ofNullable(indexes.get(RedisKeys.boardPeriod(board, period)));
+    }
+
+    /** The index of the board's current period (the one that contains now). */
+    public Optional<RankIndex> currentIndex(Board board) {
+        return index(board.id(), board.periodOf(System.currentTimeMillis()));
+    }
+
+    /** Drops every period of a board. */
+    public void removeBoard(String board) {
+        indexes.keySet().removeIf(bp -> bp.startsWith(board + "@"));
+    }
+
+    /** Whether any period of the board has entries. */
+    public boolean hasEntries(String board) {
+        return indexes.entrySet().stream().anyMatch(e -> e.getKey().startsWith(board + "@") && e.getValue().size() > 0);
+    }
+
+    /** Every live "board@period" with its entry count. */
+    public Map<String, Long> sizes() {
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        indexes.forEach((bp, index) -> sizes.put(bp, index.size()));
+        return sizes;
+    }
+
+    public Optional<EntryView> entry(Board board, String entity) {
+        return currentIndex(board).flatMap(index -> index.ranked(entity).map(r -> view(board, r, index.size())));
+    }
+
+    public long size(Board board) {
+        return currentIndex(board).map(RankIndex::size).orElse(0L);
     }
 
     private static EntryView view(Board board, Ranked r, long total) {
@@ -78,7 +114,7 @@ public class LiveBoards {
             case COMPETITION -> r.competitionRank();
             case DENSE -> r.denseRank();
         };
-        return new EntryView(board.id(), r.entity(), r.score(), rank, r.ordinalRank(), size, r.percentile(size),
-                Instant.ofEpochMilli(r.reachedAt()));
+        return new EntryView(board.id(), r.entity(), board.displayScore(r.score(), System.currentTimeMillis()), rank,
+                r.ordinalRank(), size, r.percentile(size), Instant.ofEpochMilli(r.reachedAt()));
     }
 }

@@ -1,19 +1,21 @@
 package io.standings.live;
 
 /**
- * The Redis key layout (documented in docs/redis-layout.md; other services read it). All keys of one
- * board period share the hash tag {@code {board@period}} so they live in one Redis Cluster slot and
- * one MULTI/EXEC can touch them together.
+ * The Redis key layout (docs/redis-layout.md; other services read it). All keys of one board period
+ * share the hash tag {@code {board@period}}.
  *
  * <pre>
- * {prefix}{board@period}:scores   sorted set   member = entity id, score = the entity's score
- * {prefix}{board@period}:reached  hash         entity id -> epoch millis its current score was reached
+ * {prefix}{board@period}:ranks    sorted set  member = {@link MemberCodec member}, score = rank score
+ * {prefix}{board@period}:members  hash        entity id -> its member in :ranks
+ * {prefix}periods                 set         every live "board@period"
+ * {prefix}offsets                 hash        "topic/partition" -> offset of the last record applied
  * </pre>
+ *
+ * The rank score is the score for {@code asc} boards and its negation for {@code desc} boards, so that
+ * for every board {@code ZRANK} is the ordinal rank − 1 and {@code ZRANGE 0 N} is the top of the board,
+ * ties included.
  */
 public final class RedisKeys {
-
-    /** Boards without periods live in the single period {@code all}. */
-    public static final String ALL_TIME = "all";
 
     private final String prefix;
 
@@ -24,12 +26,36 @@ public final class RedisKeys {
         this.prefix = prefix;
     }
 
-    public String scores(String board, String period) {
-        return prefix + "{" + board + "@" + period + "}:scores";
+    public static String boardPeriod(String board, String period) {
+        return board + "@" + period;
     }
 
-    public String reachedAt(String board, String period) {
-        return prefix + "{" + board + "@" + period + "}:reached";
+    public String ranks(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:ranks";
+    }
+
+    public String members(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:members";
+    }
+
+    public String ranks(String board, String period) {
+        return ranks(boardPeriod(board, period));
+    }
+
+    public String members(String board, String period) {
+        return members(boardPeriod(board, period));
+    }
+
+    public String periods() {
+        return prefix + "periods";
+    }
+
+    public String offsets() {
+        return prefix + "offsets";
+    }
+
+    public static String offsetField(String topic, int partition) {
+        return topic + "/" + partition;
     }
 
     public String prefix() {

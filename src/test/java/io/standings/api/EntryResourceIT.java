@@ -25,6 +25,7 @@ class EntryResourceIT {
 
     @BeforeEach
     void aBoardWithOnePlayer() {
+        TestRun.putBoard("rest");
         run.send("rest/p1", "{\"board\":\"rest\",\"entity\":\"p1\",\"value\":5}");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 given().get("/api/v1/boards/rest/entries/p1").then().statusCode(200));

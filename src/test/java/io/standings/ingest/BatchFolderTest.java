@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 class BatchFolderTest {
 
     private static final Map<String, Board> BOARDS = Map.of(
-            "hi", new Board("hi", Order.DESC, Board.TiePolicy.ORDINAL, Operation.INCR),
-            "lo", new Board("lo", Order.ASC, Board.TiePolicy.DENSE, Operation.BEST));
+            "hi", Board.simple("hi", Order.DESC, Board.TiePolicy.ORDINAL, Operation.INCR),
+            "lo", Board.simple("lo", Order.ASC, Board.TiePolicy.DENSE, Operation.BEST));
 
     record Key(String board, String entity) {
     }
@@ -43,7 +43,7 @@ class BatchFolderTest {
             applyOne(expected, event);
         }
 
-        List<ScoreChange> changes = BatchFolder.fold(events, BOARDS::get, (b, e) -> {
+        List<ScoreChange> changes = BatchFolder.fold(events, BOARDS::get, (b, p, e) -> {
             State s = initial.get(new Key(b, e));
             return s == null ? null : new BatchFolder.Current(s.score(), s.reachedAt());
         });
@@ -116,22 +116,22 @@ class BatchFolderTest {
                 new ScoreEvent(null, "hi", "a", Operation.SET, 5, 100),
                 new ScoreEvent(null, "hi", "a", Operation.INCR, 0, 200),
                 new ScoreEvent(null, "hi", "a", Operation.BEST, 4, 300));
-        assertThat(BatchFolder.fold(events, BOARDS::get, (b, e) -> null))
-                .containsExactly(ScoreChange.upsert("hi", "a", 5, 100));
+        assertThat(BatchFolder.fold(events, BOARDS::get, (b, p, e) -> null))
+                .containsExactly(ScoreChange.upsert("hi", "all", "a", 5, 100));
     }
 
     @Test
     void incrStartsAnAbsentEntityAtZero() {
         List<ScoreEvent> events = List.of(new ScoreEvent(null, "hi", "a", null, 7, 100),
                 new ScoreEvent(null, "hi", "a", null, -2, 101));
-        assertThat(BatchFolder.fold(events, BOARDS::get, (b, e) -> null))
-                .containsExactly(ScoreChange.upsert("hi", "a", 5, 101));
+        assertThat(BatchFolder.fold(events, BOARDS::get, (b, p, e) -> null))
+                .containsExactly(ScoreChange.upsert("hi", "all", "a", 5, 101));
     }
 
     @Test
     void addedThenRemovedInOneBatchIsNoChange() {
         List<ScoreEvent> events = List.of(new ScoreEvent(null, "hi", "a", Operation.SET, 7, 100),
                 new ScoreEvent(null, "hi", "a", Operation.REMOVE, 0, 101));
-        assertThat(BatchFolder.fold(events, BOARDS::get, (b, e) -> null)).isEmpty();
+        assertThat(BatchFolder.fold(events, BOARDS::get, (b, p, e) -> null)).isEmpty();
     }
 }

@@ -30,7 +30,7 @@ class EventParserTest {
 
     @Test
     void optionalFieldsFallBack() {
-        ParsedRecord parsed = parse(null, "{\"board\":\"arena\",\"entity\":\"p\",\"value\":-0.0}");
+        ParsedRecord parsed = parse("arena/p", "{\"board\":\"arena\",\"entity\":\"p\",\"value\":-0.0}");
         assertThat(parsed).isEqualTo(new ParsedRecord.Valid(new ScoreEvent(null, "arena", "p", null, 0.0, RECORD_TS)));
         assertThat(((ParsedRecord.Valid) parsed).event().value()).isEqualTo(0.0).isNotNegative();
     }
@@ -43,7 +43,7 @@ class EventParserTest {
 
     @Test
     void integersUpTo2Pow53AreExact() {
-        ParsedRecord parsed = parse(null, "{\"board\":\"a\",\"entity\":\"p\",\"value\":9007199254740992}");
+        ParsedRecord parsed = parse("a/p", "{\"board\":\"a\",\"entity\":\"p\",\"value\":9007199254740992}");
         assertThat(((ParsedRecord.Valid) parsed).event().value()).isEqualTo(9007199254740992d);
     }
 
@@ -108,7 +108,7 @@ class EventParserTest {
         String json = "{\"board\":\"a\",\"entity\":\"" + "e".repeat(129) + "\",\"value\":1}";
         assertThat(rejection(parse(null, json))).isEqualTo(RejectReason.INVALID_ENTITY);
         String ok = "{\"board\":\"a\",\"entity\":\"" + "é".repeat(128) + "\",\"value\":1}";
-        assertThat(parse(null, ok)).isInstanceOf(ParsedRecord.Valid.class);
+        assertThat(parse("a/" + "é".repeat(128), ok)).isInstanceOf(ParsedRecord.Valid.class);
     }
 
     @Test
@@ -118,6 +118,7 @@ class EventParserTest {
         ParsedRecord mismatch = parse("arena/p2", json);
         assertThat(rejection(mismatch)).isEqualTo(RejectReason.KEY_MISMATCH);
         assertThat(((ParsedRecord.Rejected) mismatch).eventId()).isEqualTo("e-7");
+        assertThat(rejection(parse(null, json))).isEqualTo(RejectReason.MISSING_KEY);
     }
 
     private static RejectReason rejection(ParsedRecord parsed) {

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.standings.live.MemberCodec;
 import io.standings.live.RedisKeys;
 import io.standings.testing.RealServices;
 import io.standings.testing.TestRun;
@@ -38,6 +39,7 @@ class ScoreEventFlowIT {
 
     @Test
     void anEventBecomesARankInMemoryAndInRedis() {
+        TestRun.putBoard("flow");
         run.send("flow/player-42", "{\"id\":\"e-1\",\"board\":\"flow\",\"entity\":\"player-42\",\"op\":\"set\",\"value\":100}");
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
@@ -49,13 +51,17 @@ class ScoreEventFlowIT {
                 .body("ordinalRank", equalTo(1))
                 .body("total", equalTo(1)));
 
-        String key = new RedisKeys(run.redisPrefix()).scores("flow", RedisKeys.ALL_TIME);
-        assertThat(redis.sortedSet(String.class).zscore(key, "player-42")).hasValue(100.0);
+        RedisKeys keys = new RedisKeys(run.redisPrefix());
+        String member = redis.hash(String.class).hget(keys.members("flow", "all"), "player-42");
+        assertThat(member).endsWith("player-42");
+        assertThat(redis.sortedSet(String.class).zscore(keys.ranks("flow", "all"), member))
+                .as("desc boards store the negated score, so ZRANK is the rank").hasValue(-100.0);
     }
 
     @Test
     void operatorsAndTiesRankAsTheContractSays() {
         // Three players on board "ops": set, then incr, best and a tie broken by who got there first.
+        TestRun.putBoard("ops");
         run.send("ops/a", "{\"board\":\"ops\",\"entity\":\"a\",\"op\":\"set\",\"value\":10,\"ts\":\"2026-11-21T10:00:00Z\"}");
         run.send("ops/b", "{\"board\":\"ops\",\"entity\":\"b\",\"op\":\"incr\",\"value\":4,\"ts\":\"2026-11-21T10:00:01Z\"}");
         run.send("ops/b", "{\"board\":\"ops\",\"entity\":\"b\",\"op\":\"incr\",\"value\":6,\"ts\":\"2026-11-21T10:00:02Z\"}");
@@ -70,49 +76,59 @@ class ScoreEventFlowIT {
             entry("ops", "b", 10.0f, 3);
             given().get("/api/v1/boards/ops/entries/d").then().statusCode(404);
         });
-        String key = new RedisKeys(run.redisPrefix()).scores("ops", RedisKeys.ALL_TIME);
-        assertThat(redis.sortedSet(String.class).zcard(key)).isEqualTo(3);
-        assertThat(redis.sortedSet(String.class).zscore(key, "b")).hasValue(10.0);
-        assertThat(redis.sortedSet(String.class).zscore(key, "d")).isEmpty();
+        RedisKeys keys = new RedisKeys(run.redisPrefix());
+        String ranks = keys.ranks("ops", "all");
+        assertThat(redis.sortedSet(String.class).zcard(ranks)).isEqualTo(3);
+        assertThat(redis.sortedSet(String.class).zrange(ranks, 0, -1)).as("Redis orders ties as the index does")
+                .extracting(MemberCodec::entity).containsExactly("c", "a", "b");
+        assertThat(redis.hash(String.class).hget(keys.members("ops", "all"), "d")).isNull();
     }
 
     @Test
     void badRecordsGoToTheDeadLetterTopicAndTheStreamGoesOn() {
+        TestRun.putBoard("dlq");
+        // value -> reason; all keyed dlq/x (one partition, interleaved with valid records) but the last two.
         Map<String, String> bad = new LinkedHashMap<>();
         bad.put("{not json", "malformed_json");
         bad.put("{\"board\":\"dlq\",\"entity\":\"x\",\"value\":1e999}", "invalid_value");
-        bad.put("{\"board\":\"dlq\",\"value\":1}", "missing_field");
-        bad.put("{\"board\":\"Not A Board\",\"entity\":\"x\",\"value\":1}", "invalid_board");
+        bad.put("{\"board\":\"dlq\",\"entity\":\"x\"}", "missing_field");
         bad.put("{\"board\":\"dlq\",\"entity\":\"x\",\"value\":\"ten\"}", "wrong_type");
         bad.put("{\"board\":\"dlq\",\"entity\":\"x\",\"value\":1,\"op\":\"multiply\"}", "invalid_op");
-        Map<Long, String> expectedReasonByOffset = new LinkedHashMap<>();
-        int partition = -1;
+        bad.put("{\"board\":\"dlq\",\"entity\":\"y\",\"value\":1}", "key_mismatch");
+        Map<String, String> keyOf = new LinkedHashMap<>();
+        bad.keySet().forEach(v -> keyOf.put(v, "dlq/x"));
+        String unknownBoard = "{\"board\":\"nosuchboard\",\"entity\":\"x\",\"value\":1}";
+        bad.put(unknownBoard, "unknown_board");
+        keyOf.put(unknownBoard, "nosuchboard/x");
+        String keyless = "{\"board\":\"dlq\",\"entity\":\"x\",\"value\":1,\"id\":\"keyless\"}";
+        bad.put(keyless, "missing_key");
+        keyOf.put(keyless, null);
+
+        Map<String, String> expected = new LinkedHashMap<>(); // "partition@offset" -> reason
         for (Map.Entry<String, String> e : bad.entrySet()) {
-            // Same key, so all land in one partition, in order, interleaved with valid records.
-            RecordMetadata sent = run.send("dlq/x", e.getKey());
-            partition = sent.partition();
-            expectedReasonByOffset.put(sent.offset(), e.getValue());
+            RecordMetadata sent = run.send(keyOf.get(e.getKey()), e.getKey());
+            expected.put(sent.partition() + "@" + sent.offset(), e.getValue());
             run.send("dlq/x", "{\"board\":\"dlq\",\"entity\":\"x\",\"op\":\"incr\",\"value\":1}");
         }
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> entry("dlq", "x", 6.0f, 1));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> entry("dlq", "x", (float) bad.size(), 1));
 
         List<ConsumerRecord<byte[], byte[]>> letters = run.readDeadLetters(bad.size(), Duration.ofSeconds(30));
         assertThat(letters).hasSize(bad.size());
-        Map<Long, String> reasonByOffset = letters.stream().collect(Collectors.toMap(
-                r -> Long.parseLong(header(r, "dead-letter-offset")), r -> header(r, "dead-letter-reason"),
-                (a, b) -> a, LinkedHashMap::new));
-        assertThat(reasonByOffset).isEqualTo(expectedReasonByOffset);
+        Map<String, String> actual = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> letter : letters) {
+            actual.put(header(letter, "dead-letter-partition") + "@" + header(letter, "dead-letter-offset"),
+                    header(letter, "dead-letter-reason"));
             assertThat(header(letter, "dead-letter-topic")).isEqualTo(run.topic());
-            assertThat(header(letter, "dead-letter-partition")).isEqualTo(Integer.toString(partition));
             assertThat(header(letter, "dead-letter-cause")).isNotBlank();
-            assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("dlq/x");
             String reason = header(letter, "dead-letter-reason");
             String original = bad.entrySet().stream().filter(e -> e.getValue().equals(reason)).findFirst().orElseThrow().getKey();
             assertThat(new String(letter.value(), StandardCharsets.UTF_8)).as("the value goes to the DLQ unchanged")
                     .isEqualTo(original);
+            String key = keyOf.get(original);
+            assertThat(letter.key() == null ? null : new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo(key);
         }
+        assertThat(actual).isEqualTo(expected);
     }
 
     private static void entry(String board, String entity, float score, int rank) {

@@ -64,6 +64,24 @@ public final class TestRun implements AutoCloseable {
         return "standings-it-" + id;
     }
 
+    /** The admin API key the test profile configures. */
+    public static final String ADMIN_KEY = "test-admin-key";
+
+    /** Creates or updates a board through the admin API of the application under test. */
+    public static void putBoard(String board, String definition) {
+        io.restassured.RestAssured.given()
+                .header("X-API-Key", ADMIN_KEY)
+                .contentType("application/json")
+                .body(definition)
+                .put("/api/v1/boards/{board}", board)
+                .then().statusCode(200);
+    }
+
+    /** Creates a plain board: desc, ordinal ties, set. */
+    public static void putBoard(String board) {
+        putBoard(board, "{}");
+    }
+
     /** Produces one record and waits for the broker's acknowledgement. */
     public RecordMetadata send(String key, String value) {
         return send(key == null ? null : key.getBytes(StandardCharsets.UTF_8),

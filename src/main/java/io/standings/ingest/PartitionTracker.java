@@ -1,0 +1,115 @@
+package io.standings.ingest;
+
+import io.quarkus.logging.Log;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import io.standings.live.OffsetAdvance;
+import io.standings.live.RedisKeys;
+import io.standings.live.RedisScoreStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The exactly-once bookkeeping of the ingest. Redis holds, in the same atomic write as the scores, the
+ * offset of the last record applied per partition. On assignment this listener seeks each partition to
+ * that offset + 1 (or to the beginning when none is stored), and the consumer skips any record at or
+ * below it, so a record is applied once across crashes, restarts, rebalances and redeliveries.
+ *
+ * <p>Its methods run on the Kafka polling thread, which SmallRye lets them block: the Redis read on
+ * assignment and the wait for the in-flight batch on revocation are deliberate.
+ */
+@ApplicationScoped
+@Identifier("standings-partitions")
+@Default
+public class PartitionTracker implements KafkaConsumerRebalanceListener {
+
+    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(30);
+    private static final long REVOKE_WAIT_SECONDS = 30;
+
+    private final RedisScoreStore redis;
+    /** Last applied offset of each partition as this instance knows it: its own writes and the last rebuild. */
+    private final Map<String, Long> known = new ConcurrentHashMap<>();
+    private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+    private volatile boolean rebuildNeeded;
+    private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
+
+    public PartitionTracker(RedisScoreStore redis) {
+        this.redis = redis;
+    }
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        Map<String, Long> stored = redis.offsets().await().atMost(REDIS_TIMEOUT);
+        for (TopicPartition tp : partitions) {
+            String field = RedisKeys.offsetField(tp.topic(), tp.partition());
+            Long offset = stored.get(field);
+            if (offset != null) {
+                consumer.seek(tp, offset + 1);
+            } else {
+                consumer.seekToBeginning(List.of(tp));
+            }
+            if (!owned.contains(tp) && !java.util.Objects.equals(known.get(field), offset)) {
+                // Someone else wrote this partition since this instance last saw it: its entities in memory are stale.
+                rebuildNeeded = true;
+            }
+            owned.add(tp);
+        }
+        Log.infof("Assigned %s; resuming after the offsets stored in Redis", partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        owned.removeAll(partitions);
+        try {
+            // Let the batch in flight finish its Redis write before another consumer takes these partitions.
+            inFlight.get(REVOKE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Log.warnf("The batch in flight did not finish within %d s of revoking %s", REVOKE_WAIT_SECONDS, partitions);
+        }
+    }
+
+    /** Whether the record is one this instance should apply: its partition is owned and it is new. */
+    public boolean isNew(String topic, int partition, long offset) {
+        if (!owned.contains(new TopicPartition(topic, partition))) {
+            return false;
+        }
+        Long last = known.get(RedisKeys.offsetField(topic, partition));
+        return last == null || offset > last;
+    }
+
+    /** The last applied offset this instance knows for the partition, or null. */
+    public Long lastApplied(String topic, int partition) {
+        return known.get(RedisKeys.offsetField(topic, partition));
+    }
+
+    public void advanced(List<OffsetAdvance> advances) {
+        for (OffsetAdvance a : advances) {
+            known.put(a.field(), a.next());
+        }
+    }
+
+    /** Takes the offsets a rebuild reflects as the known ones. */
+    public void rebuilt(Map<String, Long> offsets) {
+        known.clear();
+        known.putAll(offsets);
+        rebuildNeeded = false;
+    }
+
+    public boolean rebuildNeeded() {
+        return rebuildNeeded;
+    }
+
+    public void batchStarted(CompletableFuture<Void> batch) {
+        inFlight = batch;
+    }
+}

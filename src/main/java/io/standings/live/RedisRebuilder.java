@@ -1,0 +1,59 @@
+package io.standings.live;
+
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.standings.board.Board;
+import io.standings.board.BoardRegistry;
+import io.standings.index.RankIndex;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Rebuilds the in-memory indexes from Redis: at start-up (before the service reports ready) and when
+ * this instance is assigned partitions that another consumer wrote since. The partition offsets are read
+ * BEFORE the sorted sets, so the indexes are at least as new as the offsets returned with them.
+ */
+@ApplicationScoped
+public class RedisRebuilder {
+
+    private final RedisScoreStore redis;
+    private final BoardRegistry boards;
+    private final LiveBoards live;
+
+    public RedisRebuilder(RedisScoreStore redis, BoardRegistry boards, LiveBoards live) {
+        this.redis = redis;
+        this.boards = boards;
+        this.live = live;
+    }
+
+    /** Rebuilds every index and returns the partition offsets ("topic/partition" → last applied) it reflects. */
+    public Uni<Map<String, Long>> rebuild() {
+        long started = System.nanoTime();
+        return redis.offsets().chain(offsets -> redis.periods().chain(periods -> {
+            Map<String, RankIndex> rebuilt = new ConcurrentHashMap<>();
+            return Multi.createFrom().iterable(periods)
+                    .onItem().transformToUniAndConcatenate(bp -> {
+                        Optional<Board> board = boards.find(bp.substring(0, bp.indexOf('@')));
+                        if (board.isEmpty()) {
+                            Log.warnf("Redis holds '%s' but its board is not defined; not loaded", bp);
+                            return Uni.createFrom().voidItem();
+                        }
+                        return redis.readPeriod(bp, board.get().order())
+                                .invoke(entries -> rebuilt.put(bp, LiveBoards.loadIndex(board.get().order(), entries)))
+                                .replaceWithVoid();
+                    })
+                    .collect().last()
+                    .invoke(() -> {
+                        live.replaceAll(rebuilt);
+                        long entries = rebuilt.values().stream().mapToLong(RankIndex::size).sum();
+                        Log.infof("Rebuilt %d board periods (%d entries) from Redis in %d ms", rebuilt.size(), entries,
+                                (System.nanoTime() - started) / 1_000_000);
+                    })
+                    .replaceWith(new HashMap<>(offsets));
+        }));
+    }
+}
