@@ -13,7 +13,9 @@ import io.standings.ingest.DeadLetterPublisher.DeadLetter;
 import io.standings.live.LiveBoards;
 import io.standings.live.OffsetAdvance;
 import io.standings.live.RedisScoreStore;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,6 +59,7 @@ public class ScoreEventConsumer {
     private final Counter duplicates;
     private final DistributionSummary batchSize;
     private final Timer applyLatency;
+    private volatile boolean stopping;
 
     public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisScoreStore redis,
             DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, MeterRegistry registry,
@@ -76,6 +79,11 @@ public class ScoreEventConsumer {
                 .register(registry);
         this.applyLatency = Timer.builder("standings.ingest.apply")
                 .description("Time to apply one batch to the DLQ, Redis and memory").register(registry);
+    }
+
+    /** On shutdown a failing batch is not retried: it is left unapplied, and its offsets with it. */
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     @Incoming("score-events")
@@ -117,8 +125,9 @@ public class ScoreEventConsumer {
         return boards.persistAutoCreated()
                 .chain(() -> deadLetters.publish(rejected))
                 .chain(() -> redis.apply(changes, offsets, id -> board(id).order())
-                        .onFailure().invoke(e -> Log.warnf("Redis write failed, retrying: %s", e.getMessage()))
-                        .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely())
+                        .onFailure(e -> !stopping).invoke(e -> Log.warnf("Redis write failed, retrying: %s", e.getMessage()))
+                        .onFailure(e -> !stopping).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
+                        .indefinitely())
                 .map(result -> {
                     if (!result.applied()) {
                         throw new FencedException(result.fencedField(), result.storedOffset());

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.standings.live.MemberCodec;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * DLQ with their reason and origin, and the records after them are still applied.
  */
 @QuarkusTest
-@WithTestResource(RealServices.class)
+@WithTestResource(value = RealServices.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
 class ScoreEventFlowIT {
 
     TestRun run;

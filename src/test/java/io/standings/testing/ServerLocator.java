@@ -30,14 +30,14 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * Nothing here is a stand-in: every test talks to a real broker, Redis and PostgreSQL. When none can be
  * found the tests fail with a message that names what is missing.
  */
-final class ServerLocator {
+public final class ServerLocator {
 
     private static Servers servers;
 
     private ServerLocator() {
     }
 
-    static synchronized Servers servers() {
+    public static synchronized Servers servers() {
         if (servers == null) {
             servers = locate();
             System.out.printf("[standings-tests] using %s servers: kafka=%s redis=%s postgresql=%s%n", servers.origin(),
@@ -135,7 +135,7 @@ final class ServerLocator {
         }
     }
 
-    static Path projectRoot() {
+    public static Path projectRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve("pom.xml"))) {
             dir = dir.getParent();

@@ -1,6 +1,13 @@
 package io.standings.testing;
 
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +17,9 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,7 +46,7 @@ public final class TestRun implements AutoCloseable {
         this.id = id;
     }
 
-    static TestRun create(Servers servers) {
+    public static TestRun create(Servers servers) {
         return new TestRun(servers, UUID.randomUUID().toString().replace("-", "").substring(0, 10));
     }
 
@@ -99,6 +109,20 @@ public final class TestRun implements AutoCloseable {
         }
     }
 
+    /** Produces without waiting; call {@link #flush()} to wait for every record sent so far. */
+    public synchronized java.util.concurrent.Future<RecordMetadata> sendAsync(String key, String value) {
+        return producer().send(new ProducerRecord<>(topic(), key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public void flush() {
+        KafkaProducer<byte[], byte[]> p;
+        synchronized (this) {
+            p = producer();
+        }
+        p.flush();
+    }
+
     /** Reads the dead-letter topic from the start until {@code expected} records arrived or the time is up. */
     public List<ConsumerRecord<byte[], byte[]>> readDeadLetters(int expected, Duration within) {
         Properties props = new Properties();
@@ -125,10 +149,86 @@ public final class TestRun implements AutoCloseable {
             producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap(),
                     ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.LINGER_MS_CONFIG, 0),
+                    ProducerConfig.LINGER_MS_CONFIG, 5,
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                     new ByteArraySerializer(), new ByteArraySerializer());
         }
         return producer;
+    }
+
+    /** Creates this run's score-events topic and its DLQ (1 partition). */
+    public void createTopics(int partitions) {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic(), partitions, (short) 1), new NewTopic(dlqTopic(), 1, (short) 1)))
+                    .all().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create the test topics on " + servers.kafkaBootstrap(), e);
+        }
+    }
+
+    /** Deletes everything this run made: topics, the PostgreSQL schema and the Redis keys. */
+    public void cleanUp() {
+        close();
+        try (Admin admin = admin()) {
+            admin.deleteTopics(List.of(topic(), dlqTopic())).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.out.printf("[standings-tests] could not delete topics of %s: %s%n", topic(), e);
+        }
+        try (var c = DriverManager.getConnection(servers.jdbcUrl(), servers.pgUser(), servers.pgPassword());
+                var s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema() + " CASCADE");
+        } catch (SQLException e) {
+            System.out.printf("[standings-tests] could not drop schema %s: %s%n", schema(), e);
+        }
+        deleteRedisKeys(servers.redisUri(), redisPrefix());
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap()));
+    }
+
+    /** SCAN + UNLINK every key under the prefix, so test classes never see each other's data. */
+    static void deleteRedisKeys(String uri, String prefix) {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Redis redis = Redis.createClient(vertx, uri);
+            String cursor = "0";
+            do {
+                Response page = redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*")
+                        .arg("COUNT").arg(1000)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                cursor = page.get(0).toString();
+                Response keys = page.get(1);
+                if (keys.size() > 0) {
+                    Request unlink = Request.cmd(Command.UNLINK);
+                    keys.forEach(k -> unlink.arg(k.toString()));
+                    redis.send(unlink).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                }
+            } while (!"0".equals(cursor));
+            redis.close();
+        } catch (Exception e) {
+            System.out.printf("[standings-tests] could not delete Redis keys %s*: %s%n", prefix, e);
+        } finally {
+            vertx.close();
+        }
+    }
+
+    /** The environment that points a separately started service process at this run's servers and slice. */
+    public Map<String, String> serviceEnvironment() {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
+        env.put("STANDINGS_TOPIC", topic());
+        env.put("STANDINGS_CONSUMER_GROUP", consumerGroup());
+        env.put("REDIS_URL", servers.redisUri());
+        env.put("STANDINGS_REDIS_PREFIX", redisPrefix());
+        env.put("PG_USER", servers.pgUser());
+        env.put("PG_PASSWORD", servers.pgPassword());
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", servers.jdbcUrl() + "?currentSchema=" + schema());
+        env.put("QUARKUS_DATASOURCE_REACTIVE_URL", servers.reactiveUrl() + "?search_path=" + schema());
+        env.put("QUARKUS_FLYWAY_SCHEMAS", schema());
+        env.put("QUARKUS_FLYWAY_DEFAULT_SCHEMA", schema());
+        env.put("QUARKUS_FLYWAY_CREATE_SCHEMAS", "true");
+        env.put("STANDINGS_ADMIN_API_KEY", ADMIN_KEY);
+        return env;
     }
 
     @Override

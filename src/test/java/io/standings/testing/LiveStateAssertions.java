@@ -1,0 +1,66 @@
+package io.standings.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.standings.index.Order;
+import io.standings.live.MemberCodec;
+import io.standings.live.RedisKeys;
+import java.time.Duration;
+import java.util.List;
+
+/** Assertions that the live state of a test run equals a reference, read the way other services read it. */
+public final class LiveStateAssertions {
+
+    private LiveStateAssertions() {
+    }
+
+    /**
+     * Waits until Redis holds exactly the reference's entries of a desc all-time board in the reference's
+     * order (so ZRANK is the ordinal rank for every entity), and the stored offsets cover {@code records}.
+     */
+    public static void assertRedisEquals(TestRun run, String board, ReferenceBoard reference, int records,
+            Duration within) {
+        awaitOffsets(run, records, within);
+        assertRedisEquals(run, board, Order.DESC, reference);
+    }
+
+    /** Waits until the offsets stored in Redis cover {@code records} records. */
+    public static void awaitOffsets(TestRun run, int records, Duration within) {
+        RedisKeys keys = new RedisKeys(run.redisPrefix());
+        try (RedisProbe redis = new RedisProbe(run.servers().redisUri())) {
+            await().atMost(within).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                long offsets = redis.hgetall(keys.offsets()).values().stream().mapToLong(o -> Long.parseLong(o) + 1).sum();
+                assertThat(offsets).as("records covered by the stored offsets").isEqualTo(records);
+            });
+        }
+    }
+
+    /** Redis holds exactly the reference's entries of an all-time board, in its order: ZRANK = ordinal rank − 1. */
+    public static void assertRedisEquals(TestRun run, String board, Order order, ReferenceBoard reference) {
+        List<ReferenceBoard.Row> expected = reference.ranked();
+        RedisKeys keys = new RedisKeys(run.redisPrefix());
+        try (RedisProbe redis = new RedisProbe(run.servers().redisUri())) {
+            List<RedisProbe.Member> members = redis.zrange(keys.ranks(board, "all"));
+            assertThat(members).hasSize(expected.size());
+            for (int i = 0; i < expected.size(); i++) {
+                ReferenceBoard.Row row = expected.get(i);
+                RedisProbe.Member m = members.get(i);
+                assertThat(MemberCodec.entity(m.member())).as("entity at ordinal rank %d", i + 1).isEqualTo(row.entity());
+                assertThat(MemberCodec.score(m.score(), order)).as("score of %s", row.entity()).isEqualTo(row.score());
+                assertThat(MemberCodec.reachedAt(m.member())).as("reachedAt of %s", row.entity()).isEqualTo(row.reachedAt());
+            }
+            assertThat(redis.hgetall(keys.members(board, "all"))).hasSize(expected.size());
+        }
+    }
+
+    /** Every entity's score and ordinal rank over the REST API of a service process. */
+    public static void assertServiceAnswers(ServiceProcess service, String board, ReferenceBoard reference) {
+        for (ReferenceBoard.Row row : reference.ranked()) {
+            String body = service.get("/api/v1/boards/" + board + "/entries/" + row.entity()).body();
+            assertThat(body).as(row.entity())
+                    .contains("\"score\":" + row.score())
+                    .contains("\"ordinalRank\":" + row.ordinal() + ",");
+        }
+    }
+}

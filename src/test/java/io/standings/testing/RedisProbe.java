@@ -1,0 +1,68 @@
+package io.standings.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Reads Redis directly, as another service would, for tests that run the service as a process. */
+public final class RedisProbe implements AutoCloseable {
+
+    public record Member(String member, double score) {
+    }
+
+    private final Vertx vertx = Vertx.vertx();
+    private final Redis redis;
+
+    public RedisProbe(String uri) {
+        this.redis = Redis.createClient(vertx, uri);
+    }
+
+    public Response send(Request request) {
+        try {
+            return redis.send(request).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Redis " + request.command() + " failed", e);
+        }
+    }
+
+    /** ZRANGE key 0 -1 WITHSCORES, in order. */
+    public List<Member> zrange(String key) {
+        Response r = send(Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(-1).arg("WITHSCORES"));
+        List<Member> members = new ArrayList<>();
+        if (r == null || r.size() == 0) {
+            return members;
+        }
+        boolean nested = r.get(0).type() == ResponseType.MULTI;
+        int rows = nested ? r.size() : r.size() / 2;
+        for (int i = 0; i < rows; i++) {
+            members.add(nested ? new Member(r.get(i).get(0).toString(), r.get(i).get(1).toDouble())
+                    : new Member(r.get(2 * i).toString(), r.get(2 * i + 1).toDouble()));
+        }
+        return members;
+    }
+
+    public Map<String, String> hgetall(String key) {
+        Response r = send(Request.cmd(Command.HGETALL).arg(key));
+        Map<String, String> result = new HashMap<>();
+        if (r != null) {
+            for (String field : r.getKeys()) {
+                result.put(field, r.get(field).toString());
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+        vertx.close();
+    }
+}
