@@ -6,11 +6,22 @@
 --
 -- ARGV[1]  P, the number of partitions the batch advances
 -- then P triples: field, expected last offset ('' when none is stored), new last offset
--- then, per board period: "board@period", N, and N triples: entity, rank score, member ('' = remove)
+-- then, per board period: "board@period", R, U, G, followed by
+--   R members to remove from the ranks (the previous members of changed or removed entities),
+--   U triples (rank score, member, entity) to add,
+--   G entities gone from the board (their members-hash fields are deleted).
 --
 -- Returns {1} when applied, or {0, field, stored} when a partition's stored offset is not the expected
 -- one: another consumer has written that partition since, and nothing is changed.
 local offsets, periods = KEYS[1], KEYS[2]
+local CHUNK = 4000
+
+local function bulk(command, key, list)
+  for i = 1, #list, CHUNK do
+    redis.call(command, key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
+  end
+end
+
 local p = tonumber(ARGV[1])
 local a = 2
 for _ = 1, p do
@@ -21,32 +32,28 @@ for _ = 1, p do
   end
   a = a + 3
 end
+
 local k = 3
 while a <= #ARGV do
   local ranks, members = KEYS[k], KEYS[k + 1]
-  local n = tonumber(ARGV[a + 1])
   redis.call('SADD', periods, ARGV[a])
-  a = a + 2
-  for _ = 1, n do
-    local entity, rank_score, member = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-    local old = redis.call('HGET', members, entity)
-    if old and old ~= member then
-      redis.call('ZREM', ranks, old)
-    end
-    if member == '' then
-      if old then
-        redis.call('HDEL', members, entity)
-      end
-    else
-      redis.call('ZADD', ranks, rank_score, member)
-      if old ~= member then
-        redis.call('HSET', members, entity, member)
-      end
-    end
+  local r, u, g = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  a = a + 4
+  local old, add, map, gone = {}, {}, {}, {}
+  for i = 1, r do old[i] = ARGV[a]; a = a + 1 end
+  for i = 1, u do
+    add[2 * i - 1], add[2 * i] = ARGV[a], ARGV[a + 1]
+    map[2 * i - 1], map[2 * i] = ARGV[a + 2], ARGV[a + 1]
     a = a + 3
   end
+  for i = 1, g do gone[i] = ARGV[a]; a = a + 1 end
+  bulk('ZREM', ranks, old)
+  bulk('ZADD', ranks, add)
+  bulk('HSET', members, map)
+  bulk('HDEL', members, gone)
   k = k + 2
 end
+
 a = 2
 for _ = 1, p do
   redis.call('HSET', offsets, ARGV[a], ARGV[a + 2])

@@ -51,9 +51,9 @@ public final class BatchFolder {
             State s = e.getValue();
             if (s.differsFromStart()) {
                 Key k = e.getKey();
-                changes.add(s.present
+                changes.add((s.present
                         ? ScoreChange.upsert(k.board, k.period, k.entity, s.score, s.reachedAt)
-                        : ScoreChange.removal(k.board, k.period, k.entity));
+                        : ScoreChange.removal(k.board, k.period, k.entity)).withPrevious(s.start));
             }
         }
         return changes;

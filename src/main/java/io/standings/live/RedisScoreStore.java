@@ -80,18 +80,28 @@ public class RedisScoreStore {
             scriptKeys.add(keys.ranks(bp));
             scriptKeys.add(keys.members(bp));
             args.add(bp);
-            args.add(Integer.toString(periodChanges.size()));
             Order order = orderOf.apply(periodChanges.get(0).board());
+            List<String> removed = new ArrayList<>();
+            List<String> added = new ArrayList<>();
+            List<String> gone = new ArrayList<>();
             for (ScoreChange c : periodChanges) {
-                args.add(c.entity());
+                if (c.previous() != null) {
+                    removed.add(MemberCodec.member(c.previous().reachedAt(), c.entity()));
+                }
                 if (c.removed()) {
-                    args.add("0");
-                    args.add("");
+                    gone.add(c.entity());
                 } else {
-                    args.add(MemberCodec.format(MemberCodec.rankScore(c.score(), order)));
-                    args.add(MemberCodec.member(c.reachedAt(), c.entity()));
+                    added.add(MemberCodec.format(MemberCodec.rankScore(c.score(), order)));
+                    added.add(MemberCodec.member(c.reachedAt(), c.entity()));
+                    added.add(c.entity());
                 }
             }
+            args.add(Integer.toString(removed.size()));
+            args.add(Integer.toString(added.size() / 3));
+            args.add(Integer.toString(gone.size()));
+            args.addAll(removed);
+            args.addAll(added);
+            args.addAll(gone);
         });
         return evalApply(scriptKeys, args).map(RedisScoreStore::toResult);
     }
