@@ -2,14 +2,17 @@
 --
 -- KEYS[1]  offsets hash ("topic/partition" -> last applied offset)
 -- KEYS[2]  periods set ("board@period" of every live board period)
--- KEYS[3+2i], KEYS[4+2i]  ranks sorted set and members hash of the i-th board period of the batch
+-- KEYS[3+3i], KEYS[4+3i], KEYS[5+3i]  ranks sorted set, members hash and held hash (quarantined
+--          entities) of the i-th board period of the batch
 --
 -- ARGV[1]  P, the number of partitions the batch advances
 -- then P triples: field, expected last offset ('' when none is stored), new last offset
--- then, per board period: "board@period", R, U, G, followed by
+-- then, per board period: "board@period", R, U, G, H, D, followed by
 --   R members to remove from the ranks (the previous members of changed or removed entities),
 --   U triples (rank score, member, entity) to add,
---   G entities gone from the board (their members-hash fields are deleted).
+--   G entities gone from the board (their members-hash fields are deleted),
+--   H pairs (entity, "rank-score member") of quarantined entities to hold,
+--   D quarantined entities gone from the board.
 --
 -- Returns {1} when applied, or {0, field, stored} when a partition's stored offset is not the expected
 -- one: another consumer has written that partition since, and nothing is changed.
@@ -35,11 +38,12 @@ end
 
 local k = 3
 while a <= #ARGV do
-  local ranks, members = KEYS[k], KEYS[k + 1]
+  local ranks, members, held = KEYS[k], KEYS[k + 1], KEYS[k + 2]
   redis.call('SADD', periods, ARGV[a])
   local r, u, g = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  a = a + 4
-  local old, add, map, gone = {}, {}, {}, {}
+  local h, d = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+  a = a + 6
+  local old, add, map, gone, hold, release = {}, {}, {}, {}, {}, {}
   for i = 1, r do old[i] = ARGV[a]; a = a + 1 end
   for i = 1, u do
     add[2 * i - 1], add[2 * i] = ARGV[a], ARGV[a + 1]
@@ -47,11 +51,15 @@ while a <= #ARGV do
     a = a + 3
   end
   for i = 1, g do gone[i] = ARGV[a]; a = a + 1 end
+  for i = 1, 2 * h do hold[i] = ARGV[a]; a = a + 1 end
+  for i = 1, d do release[i] = ARGV[a]; a = a + 1 end
   bulk('ZREM', ranks, old)
   bulk('ZADD', ranks, add)
   bulk('HSET', members, map)
   bulk('HDEL', members, gone)
-  k = k + 2
+  bulk('HSET', held, hold)
+  bulk('HDEL', held, release)
+  k = k + 3
 end
 
 a = 2

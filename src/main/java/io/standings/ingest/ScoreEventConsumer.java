@@ -13,6 +13,7 @@ import io.standings.ingest.DeadLetterPublisher.DeadLetter;
 import io.standings.live.LiveBoards;
 import io.standings.live.OffsetAdvance;
 import io.standings.live.RedisScoreStore;
+import io.standings.live.WriteLane;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -55,6 +56,7 @@ public class ScoreEventConsumer {
     private final DeadLetterPublisher deadLetters;
     private final PartitionTracker tracker;
     private final IngestStartup startup;
+    private final WriteLane lane;
     private final Counter applied;
     private final Counter duplicates;
     private final DistributionSummary batchSize;
@@ -62,7 +64,8 @@ public class ScoreEventConsumer {
     private volatile boolean stopping;
 
     public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisScoreStore redis,
-            DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, MeterRegistry registry,
+            DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, WriteLane lane,
+            MeterRegistry registry,
             @ConfigProperty(name = "standings.ingest.max-record-bytes") int maxRecordBytes) {
         this.parser = new EventParser(maxRecordBytes);
         this.boards = boards;
@@ -71,6 +74,7 @@ public class ScoreEventConsumer {
         this.deadLetters = deadLetters;
         this.tracker = tracker;
         this.startup = startup;
+        this.lane = lane;
         this.applied = Counter.builder("standings.events.applied").description("Valid score events applied")
                 .register(registry);
         this.duplicates = Counter.builder("standings.events.duplicates")
@@ -91,8 +95,7 @@ public class ScoreEventConsumer {
         CompletableFuture<Void> done = new CompletableFuture<>();
         tracker.batchStarted(done);
         return startup.ready()
-                .chain(startup::rebuildIfNeeded)
-                .chain(() -> process(records))
+                .chain(() -> lane.submit(() -> startup.rebuildIfNeeded().chain(() -> process(records))))
                 .onTermination().invoke(() -> done.complete(null));
     }
 

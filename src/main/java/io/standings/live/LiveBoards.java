@@ -29,6 +29,11 @@ import java.util.function.Function;
 public class LiveBoards {
 
     private volatile ConcurrentHashMap<String, RankIndex> indexes = new ConcurrentHashMap<>();
+    private final Quarantine quarantine;
+
+    public LiveBoards(Quarantine quarantine) {
+        this.quarantine = quarantine;
+    }
 
     public static RankIndex newIndex(Order order) {
         return new TreeMapBoardIndex(order);
@@ -40,7 +45,12 @@ public class LiveBoards {
 
     /** The state the fold starts from. */
     public BatchFolder.Current current(String board, String period, String entity) {
-        RankIndex index = indexes.get(RedisKeys.boardPeriod(board, period));
+        String bp = RedisKeys.boardPeriod(board, period);
+        if (quarantine.isQuarantined(board, entity)) {
+            Entry held = quarantine.held(bp, entity);
+            return held == null ? null : new BatchFolder.Current(held.score(), held.reachedAt());
+        }
+        RankIndex index = indexes.get(bp);
         if (index == null) {
             return null;
         }
@@ -51,6 +61,15 @@ public class LiveBoards {
     public void apply(List<ScoreChange> changes, Function<String, Order> orderOf) {
         Map<String, List<ScoreChange>> byPeriod = new LinkedHashMap<>();
         for (ScoreChange change : changes) {
+            if (quarantine.isQuarantined(change.board(), change.entity())) {
+                String bp = RedisKeys.boardPeriod(change.board(), change.period());
+                if (change.removed()) {
+                    quarantine.release(bp, change.entity());
+                } else {
+                    quarantine.hold(bp, new Entry(change.entity(), change.score(), change.reachedAt()));
+                }
+                continue;
+            }
             byPeriod.computeIfAbsent(RedisKeys.boardPeriod(change.board(), change.period()), b -> new ArrayList<>())
                     .add(change);
         }
@@ -85,6 +104,68 @@ public class LiveBoards {
     /** Drops every period of a board. */
     public void removeBoard(String board) {
         indexes.keySet().removeIf(bp -> bp.startsWith(board + "@"));
+        quarantine.removeBoard(board);
+    }
+
+    /** The entity's entry in every live period of the board ("board@period" → entry). */
+    public Map<String, Entry> entriesOf(String board, String entity) {
+        Map<String, Entry> found = new LinkedHashMap<>();
+        indexes.forEach((bp, index) -> {
+            if (bp.startsWith(board + "@")) {
+                index.get(entity).ifPresent(e -> found.put(bp, e));
+            }
+        });
+        return found;
+    }
+
+    /** Takes the entity out of the ranks of every period of the board and holds its entries. */
+    void quarantine(String board, String entity, Map<String, Entry> entries) {
+        quarantine.add(board, entity);
+        entries.forEach((bp, e) -> {
+            RankIndex index = indexes.get(bp);
+            if (index != null) {
+                index.remove(entity);
+            }
+            quarantine.hold(bp, e);
+        });
+    }
+
+    /** Puts a quarantined entity's held entries back into the ranks. */
+    void restore(String board, String entity, Map<String, Entry> heldEntries, Order order) {
+        heldEntries.forEach((bp, e) -> {
+            quarantine.release(bp, entity);
+            indexes.computeIfAbsent(bp, b -> newIndex(order)).upsert(e.entity(), e.score(), e.reachedAt());
+        });
+        quarantine.remove(board, entity);
+    }
+
+    /** The held entries of a quarantined entity ("board@period" → entry). */
+    Map<String, Entry> heldEntriesOf(String board, String entity) {
+        Map<String, Entry> found = new LinkedHashMap<>();
+        for (String bp : quarantine.periodsHolding(entity)) {
+            if (bp.startsWith(board + "@")) {
+                found.put(bp, quarantine.held(bp, entity));
+            }
+        }
+        return found;
+    }
+
+    /** Every board period where the entity is ranked ("board@period" → entry), across all boards. */
+    Map<String, Entry> rankedEverywhere(String entity) {
+        Map<String, Entry> found = new LinkedHashMap<>();
+        indexes.forEach((bp, index) -> index.get(entity).ifPresent(e -> found.put(bp, e)));
+        return found;
+    }
+
+    /** Removes the entity from every board period, ranked or held. */
+    void erase(String entity, Map<String, Entry> ranked, List<String> heldPeriods) {
+        ranked.keySet().forEach(bp -> indexes.get(bp).remove(entity));
+        heldPeriods.forEach(bp -> quarantine.release(bp, entity));
+        quarantine.boardsOf(entity).forEach(board -> quarantine.remove(board, entity));
+    }
+
+    Quarantine quarantineState() {
+        return quarantine;
     }
 
     /** Whether any period of the board has entries. */

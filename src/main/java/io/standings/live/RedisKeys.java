@@ -7,8 +7,10 @@ package io.standings.live;
  * <pre>
  * {prefix}{board@period}:ranks    sorted set  member = {@link MemberCodec member}, score = rank score
  * {prefix}{board@period}:members  hash        entity id -> its member in :ranks
+ * {prefix}{board@period}:held     hash        quarantined entity id -> "rank-score member" (out of :ranks)
  * {prefix}periods                 set         every live "board@period"
  * {prefix}offsets                 hash        "topic/partition" -> offset of the last record applied
+ * {prefix}quarantine              set         "board/entity" of every quarantined entity
  * </pre>
  *
  * The rank score is the score for {@code asc} boards and its negation for {@code desc} boards, so that
@@ -36,6 +38,14 @@ public final class RedisKeys {
 
     public String members(String boardPeriod) {
         return prefix + "{" + boardPeriod + "}:members";
+    }
+
+    public String held(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:held";
+    }
+
+    public String quarantine() {
+        return prefix + "quarantine";
     }
 
     public String ranks(String board, String period) {

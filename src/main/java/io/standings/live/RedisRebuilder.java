@@ -5,7 +5,10 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.standings.board.Board;
 import io.standings.board.BoardRegistry;
+import io.standings.index.Entry;
+import io.standings.index.Order;
 import io.standings.index.RankIndex;
+import java.util.HashSet;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,18 +26,21 @@ public class RedisRebuilder {
     private final RedisScoreStore redis;
     private final BoardRegistry boards;
     private final LiveBoards live;
+    private final Quarantine quarantine;
 
-    public RedisRebuilder(RedisScoreStore redis, BoardRegistry boards, LiveBoards live) {
+    public RedisRebuilder(RedisScoreStore redis, BoardRegistry boards, LiveBoards live, Quarantine quarantine) {
         this.redis = redis;
         this.boards = boards;
         this.live = live;
+        this.quarantine = quarantine;
     }
 
     /** Rebuilds every index and returns the partition offsets ("topic/partition" → last applied) it reflects. */
     public Uni<Map<String, Long>> rebuild() {
         long started = System.nanoTime();
-        return redis.offsets().chain(offsets -> redis.periods().chain(periods -> {
+        return redis.offsets().chain(offsets -> redis.quarantined().chain(quarantined -> redis.periods().chain(periods -> {
             Map<String, RankIndex> rebuilt = new ConcurrentHashMap<>();
+            Map<String, Map<String, Entry>> held = new ConcurrentHashMap<>();
             return Multi.createFrom().iterable(periods)
                     .onItem().transformToUniAndConcatenate(bp -> {
                         Optional<Board> board = boards.find(bp.substring(0, bp.indexOf('@')));
@@ -42,18 +48,26 @@ public class RedisRebuilder {
                             Log.warnf("Redis holds '%s' but its board is not defined; not loaded", bp);
                             return Uni.createFrom().voidItem();
                         }
-                        return redis.readPeriod(bp, board.get().order())
-                                .invoke(entries -> rebuilt.put(bp, LiveBoards.loadIndex(board.get().order(), entries)))
+                        Order order = board.get().order();
+                        return redis.readPeriod(bp, order)
+                                .invoke(entries -> rebuilt.put(bp, LiveBoards.loadIndex(order, entries)))
+                                .chain(() -> redis.readHeld(bp, order))
+                                .invoke(entries -> {
+                                    if (!entries.isEmpty()) {
+                                        held.put(bp, entries);
+                                    }
+                                })
                                 .replaceWithVoid();
                     })
                     .collect().last()
                     .invoke(() -> {
+                        quarantine.replaceAll(new HashSet<>(quarantined), held);
                         live.replaceAll(rebuilt);
                         long entries = rebuilt.values().stream().mapToLong(RankIndex::size).sum();
                         Log.infof("Rebuilt %d board periods (%d entries) from Redis in %d ms", rebuilt.size(), entries,
                                 (System.nanoTime() - started) / 1_000_000);
                     })
                     .replaceWith(new HashMap<>(offsets));
-        }));
+        })));
     }
 }

@@ -39,14 +39,17 @@ public class RedisScoreStore {
     private final RedisKeys keys;
     private final String applyScript;
     private final String applySha;
+    private final Quarantine quarantine;
 
     /** The outcome of {@link #apply}. */
     public record ApplyResult(boolean applied, String fencedField, String storedOffset) {
         static final ApplyResult APPLIED = new ApplyResult(true, null, null);
     }
 
-    public RedisScoreStore(Redis redis, @ConfigProperty(name = "standings.redis.key-prefix") String prefix) {
+    public RedisScoreStore(Redis redis, Quarantine quarantine,
+            @ConfigProperty(name = "standings.redis.key-prefix") String prefix) {
         this.redis = redis;
+        this.quarantine = quarantine;
         this.keys = new RedisKeys(prefix);
         this.applyScript = resource("/redis/apply-batch.lua");
         this.applySha = sha1(applyScript);
@@ -79,12 +82,24 @@ public class RedisScoreStore {
         byPeriod.forEach((bp, periodChanges) -> {
             scriptKeys.add(keys.ranks(bp));
             scriptKeys.add(keys.members(bp));
+            scriptKeys.add(keys.held(bp));
             args.add(bp);
             Order order = orderOf.apply(periodChanges.get(0).board());
             List<String> removed = new ArrayList<>();
             List<String> added = new ArrayList<>();
             List<String> gone = new ArrayList<>();
+            List<String> hold = new ArrayList<>();
+            List<String> release = new ArrayList<>();
             for (ScoreChange c : periodChanges) {
+                if (quarantine.isQuarantined(c.board(), c.entity())) {
+                    if (c.removed()) {
+                        release.add(c.entity());
+                    } else {
+                        hold.add(c.entity());
+                        hold.add(heldValue(c.score(), c.reachedAt(), c.entity(), order));
+                    }
+                    continue;
+                }
                 if (c.previous() != null) {
                     removed.add(MemberCodec.member(c.previous().reachedAt(), c.entity()));
                 }
@@ -99,11 +114,94 @@ public class RedisScoreStore {
             args.add(Integer.toString(removed.size()));
             args.add(Integer.toString(added.size() / 3));
             args.add(Integer.toString(gone.size()));
+            args.add(Integer.toString(hold.size() / 2));
+            args.add(Integer.toString(release.size()));
             args.addAll(removed);
             args.addAll(added);
             args.addAll(gone);
+            args.addAll(hold);
+            args.addAll(release);
         });
         return evalApply(scriptKeys, args).map(RedisScoreStore::toResult);
+    }
+
+    /** The value of a held (quarantined) entry: its rank score and member, as they would be in :ranks. */
+    static String heldValue(double score, long reachedAt, String entity, Order order) {
+        return MemberCodec.format(MemberCodec.rankScore(score, order)) + " " + MemberCodec.member(reachedAt, entity);
+    }
+
+    static Entry parseHeld(String value, Order order) {
+        int space = value.indexOf(' ');
+        String member = value.substring(space + 1);
+        return new Entry(MemberCodec.entity(member), MemberCodec.score(Double.parseDouble(value.substring(0, space)), order),
+                MemberCodec.reachedAt(member));
+    }
+
+    /** Moves an entity's entries between :ranks and :held, and its quarantine mark, in one transaction. */
+    public Uni<Void> setQuarantined(String board, String entity, Map<String, Entry> entriesByPeriod, Order order,
+            boolean quarantined) {
+        List<Request> requests = new ArrayList<>();
+        requests.add(Request.cmd(Command.MULTI));
+        entriesByPeriod.forEach((bp, e) -> {
+            String member = MemberCodec.member(e.reachedAt(), e.entity());
+            if (quarantined) {
+                requests.add(Request.cmd(Command.ZREM).arg(keys.ranks(bp)).arg(member));
+                requests.add(Request.cmd(Command.HDEL).arg(keys.members(bp)).arg(entity));
+                requests.add(Request.cmd(Command.HSET).arg(keys.held(bp)).arg(entity)
+                        .arg(heldValue(e.score(), e.reachedAt(), entity, order)));
+            } else {
+                requests.add(Request.cmd(Command.HDEL).arg(keys.held(bp)).arg(entity));
+                requests.add(Request.cmd(Command.ZADD).arg(keys.ranks(bp))
+                        .arg(MemberCodec.format(MemberCodec.rankScore(e.score(), order))).arg(member));
+                requests.add(Request.cmd(Command.HSET).arg(keys.members(bp)).arg(entity).arg(member));
+            }
+        });
+        requests.add(Request.cmd(quarantined ? Command.SADD : Command.SREM).arg(keys.quarantine())
+                .arg(Quarantine.member(board, entity)));
+        requests.add(Request.cmd(Command.EXEC));
+        return redis.batch(requests).replaceWithVoid();
+    }
+
+    /** Removes an entity from the given board periods (ranked or held) and from the quarantine set, atomically. */
+    public Uni<Void> erase(String entity, Map<String, Entry> rankedByPeriod, List<String> heldPeriods, List<String> boards) {
+        List<Request> requests = new ArrayList<>();
+        requests.add(Request.cmd(Command.MULTI));
+        rankedByPeriod.forEach((bp, e) -> {
+            requests.add(Request.cmd(Command.ZREM).arg(keys.ranks(bp)).arg(MemberCodec.member(e.reachedAt(), entity)));
+            requests.add(Request.cmd(Command.HDEL).arg(keys.members(bp)).arg(entity));
+        });
+        heldPeriods.forEach(bp -> requests.add(Request.cmd(Command.HDEL).arg(keys.held(bp)).arg(entity)));
+        boards.forEach(b -> requests.add(Request.cmd(Command.SREM).arg(keys.quarantine()).arg(Quarantine.member(b, entity))));
+        requests.add(Request.cmd(Command.EXEC));
+        return redis.batch(requests).replaceWithVoid();
+    }
+
+    /** Every "board/entity" under quarantine. */
+    public Uni<List<String>> quarantined() {
+        return members(keys.quarantine());
+    }
+
+    /** The held entries of one board period. */
+    public Uni<Map<String, Entry>> readHeld(String boardPeriod, Order order) {
+        return redis.send(Request.cmd(Command.HGETALL).arg(keys.held(boardPeriod))).map(r -> {
+            Map<String, Entry> result = new HashMap<>();
+            if (r != null) {
+                for (String entity : r.getKeys()) {
+                    result.put(entity, parseHeld(r.get(entity).toString(), order));
+                }
+            }
+            return result;
+        });
+    }
+
+    private Uni<List<String>> members(String setKey) {
+        return redis.send(Request.cmd(Command.SMEMBERS).arg(setKey)).map(r -> {
+            List<String> result = new ArrayList<>();
+            if (r != null) {
+                r.forEach(m -> result.add(m.toString()));
+            }
+            return result;
+        });
     }
 
     private Uni<Response> evalApply(List<String> scriptKeys, List<String> args) {
@@ -141,13 +239,7 @@ public class RedisScoreStore {
 
     /** Every live "board@period". */
     public Uni<List<String>> periods() {
-        return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.periods())).map(r -> {
-            List<String> result = new ArrayList<>();
-            if (r != null) {
-                r.forEach(m -> result.add(m.toString()));
-            }
-            return result;
-        });
+        return members(keys.periods());
     }
 
     /** Reads one board period's entries in rank order, in chunks, decoding members and rank scores. */
@@ -177,11 +269,17 @@ public class RedisScoreStore {
 
     /** Removes every period of a board from Redis. */
     public Uni<Void> deleteBoard(String board) {
-        return periods().chain(all -> {
+        return Uni.combine().all().unis(periods(), quarantined()).asTuple().chain(t -> {
+            List<String> all = t.getItem1();
             List<Request> requests = new ArrayList<>();
+            for (String q : t.getItem2()) {
+                if (q.startsWith(board + "/")) {
+                    requests.add(Request.cmd(Command.SREM).arg(keys.quarantine()).arg(q));
+                }
+            }
             for (String bp : all) {
                 if (bp.startsWith(board + "@")) {
-                    requests.add(Request.cmd(Command.UNLINK).arg(keys.ranks(bp)).arg(keys.members(bp)));
+                    requests.add(Request.cmd(Command.UNLINK).arg(keys.ranks(bp)).arg(keys.members(bp)).arg(keys.held(bp)));
                     requests.add(Request.cmd(Command.SREM).arg(keys.periods()).arg(bp));
                 }
             }

@@ -1,0 +1,71 @@
+package io.standings.api;
+
+import io.smallrye.mutiny.Uni;
+import io.standings.board.Board;
+import io.standings.board.BoardRegistry;
+import io.standings.board.Ids;
+import io.standings.live.LiveAdmin;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+/**
+ * Quarantine (anti-cheat review) of an entity on a board (admin). Its own class path: JAX-RS picks the
+ * resource class by its path first, and {@code /api/v1/boards/{board}/entries} would otherwise win.
+ */
+@Path("/api/v1/boards/{board}/entries/{entity}/quarantine")
+@Produces(MediaType.APPLICATION_JSON)
+public class QuarantineResource {
+
+    private final BoardRegistry boards;
+    private final LiveAdmin admin;
+
+    public QuarantineResource(BoardRegistry boards, LiveAdmin admin) {
+        this.boards = boards;
+        this.admin = admin;
+    }
+
+    @POST
+    @Operation(summary = "Quarantine an entity (admin)",
+            description = "The entity keeps its score, and events keep changing it, but it disappears from ranks, "
+                    + "top lists and counts of every period of the board until restored. Idempotent.")
+    @APIResponse(responseCode = "200", description = "Quarantined",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EntityState.class)))
+    @APIResponse(responseCode = "400", description = "A malformed id",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "Unknown board",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<EntityState> quarantine(@PathParam("board") String boardId, @PathParam("entity") String entity) {
+        Board board = requireBoard(boardId, entity);
+        return admin.quarantine(board, entity).map(o -> new EntityState(entity, boardId, true, o.changed(), o.periods()));
+    }
+
+    @DELETE
+    @Operation(summary = "Restore a quarantined entity (admin)", description = "Idempotent.")
+    @APIResponse(responseCode = "200", description = "Restored",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EntityState.class)))
+    @APIResponse(responseCode = "404", description = "Unknown board",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<EntityState> restore(@PathParam("board") String boardId, @PathParam("entity") String entity) {
+        Board board = requireBoard(boardId, entity);
+        return admin.restore(board, entity).map(o -> new EntityState(entity, boardId, false, o.changed(), o.periods()));
+    }
+
+    private Board requireBoard(String boardId, String entity) {
+        if (!Ids.isValidBoard(boardId)) {
+            throw ProblemException.badRequest(Ids.describeBoardRule());
+        }
+        if (!Ids.isValidEntity(entity)) {
+            throw ProblemException.badRequest(Ids.describeEntityRule());
+        }
+        return boards.find(boardId).orElseThrow(() -> ProblemException.notFound("Board '" + boardId + "' does not exist"));
+    }
+}
