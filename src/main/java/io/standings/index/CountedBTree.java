@@ -1,0 +1,867 @@
+package io.standings.index;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Counted B+-tree over {@link SlotStore} slots, ordered by (score in board order, reachedAt, id
+ * bytes).
+ *
+ * <ul>
+ *   <li>Leaves hold parallel {@code int[] slots} and {@code double[] scores} (the score lives only
+ *       here) and are doubly linked in rank order.</li>
+ *   <li>Inner nodes hold, per child: the child, its entry count, its number of <em>group starts</em>
+ *       (entries whose score differs from the previous entry's), and the child's minimum key as
+ *       (score, slot) so descent compares scores inline and touches the store only on score ties.</li>
+ *   <li>{@code leafOf[slot]} points from a slot to its leaf; with parent pointers this gives a
+ *       slot's position by climbing (no key comparisons).</li>
+ * </ul>
+ * Ordinal rank = entries left of the slot along its root path. Dense rank = group starts at or
+ * before the slot. Competition rank = 1 + entries strictly before the slot's score group.
+ *
+ * <p>Invariants (checked by {@link #checkInvariants()} in tests): keys strictly increase along the
+ * leaf chain; every inner count/starts equals its child's; every separator is its child's minimum
+ * key; every non-root leaf has {@code >= minLeaf} entries and every non-root inner node
+ * {@code >= minInner} children; the root inner node has at least two; {@code leafOf} and parent
+ * pointers are consistent. Not thread-safe: {@link BoardIndex} guards it.
+ */
+final class CountedBTree {
+    static final int DEFAULT_LEAF_CAPACITY = 64;
+    static final int DEFAULT_INNER_CAPACITY = 64;
+    private static final int PAGE_BITS = 14;
+    private static final int PAGE_MASK = (1 << PAGE_BITS) - 1;
+
+    private final Order order;
+    private final SlotStore store;
+    private final int leafCap;
+    private final int innerCap;
+    private final int minLeaf;
+    private final int minInner;
+
+    private Node root;
+    private Leaf head;
+    private int size;
+    private Leaf[][] leafOf = new Leaf[0][];
+    private int leafCount = 1;
+    private int innerCount;
+
+    abstract static class Node {
+        Inner parent;
+    }
+
+    static final class Leaf extends Node {
+        final int[] slots;
+        final double[] scores;
+        int size;
+        int starts;
+        Leaf prev;
+        Leaf next;
+
+        Leaf(int capacity) {
+            slots = new int[capacity + 1];
+            scores = new double[capacity + 1];
+        }
+    }
+
+    static final class Inner extends Node {
+        final Node[] kids;
+        final int[] counts;
+        final int[] starts;
+        final double[] sepScore;
+        final int[] sepSlot;
+        int size;
+        int total;
+        int totalStarts;
+
+        Inner(int capacity) {
+            kids = new Node[capacity + 1];
+            counts = new int[capacity + 1];
+            starts = new int[capacity + 1];
+            sepScore = new double[capacity + 1];
+            sepSlot = new int[capacity + 1];
+        }
+    }
+
+    CountedBTree(Order order, SlotStore store, int leafCapacity, int innerCapacity) {
+        if (leafCapacity < 2 || innerCapacity < 3) {
+            throw new IllegalArgumentException("leaf capacity >= 2 and inner capacity >= 3 required");
+        }
+        this.order = order;
+        this.store = store;
+        this.leafCap = leafCapacity;
+        this.innerCap = innerCapacity;
+        this.minLeaf = Math.max(1, leafCapacity / 4);
+        this.minInner = Math.max(2, innerCapacity / 4);
+        this.root = this.head = new Leaf(leafCapacity);
+    }
+
+    int size() {
+        return size;
+    }
+
+    // ------------------------------------------------------------------ comparison
+
+    /** Compares probe (s, r, id) with the entry (os, oslot); a null id sorts before every id. */
+    private int compare(double s, long r, byte[] id, double os, int oslot) {
+        if (s != os) {
+            return order.compareScores(s, os);
+        }
+        int c = Long.compare(r, store.reachedAt(oslot));
+        if (c != 0) {
+            return c;
+        }
+        return id == null ? -1 : -store.compareId(oslot, id);
+    }
+
+    /** Index of the child of {@code in} whose range holds the probe. */
+    private int childFor(Inner in, double s, long r, byte[] id) {
+        int lo = 1;
+        int hi = in.size;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (compare(s, r, id, in.sepScore[mid], in.sepSlot[mid]) >= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo - 1;
+    }
+
+    /** First position in the leaf whose entry is >= probe ({@code inclusive=false}) or > probe. */
+    private int searchLeaf(Leaf leaf, double s, long r, byte[] id, boolean inclusive) {
+        int lo = 0;
+        int hi = leaf.size;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = compare(s, r, id, leaf.scores[mid], leaf.slots[mid]);
+            if (c > 0 || (inclusive && c == 0)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    // ------------------------------------------------------------------ group starts
+
+    /** 1 if the entry at (leaf, i) has a different score than the entry before it (or is first). */
+    private static int flagAt(Leaf leaf, int i) {
+        double s = leaf.scores[i];
+        if (i > 0) {
+            return leaf.scores[i - 1] != s ? 1 : 0;
+        }
+        Leaf p = leaf.prev;
+        while (p != null && p.size == 0) {
+            p = p.prev;
+        }
+        return p == null || p.scores[p.size - 1] != s ? 1 : 0;
+    }
+
+    private static int startsOf(Leaf leaf, int fromInclusive, int toExclusive) {
+        int n = 0;
+        for (int i = fromInclusive; i < toExclusive; i++) {
+            n += flagAt(leaf, i);
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ leafOf column
+
+    Leaf leafOf(int slot) {
+        return leafOf[slot >>> PAGE_BITS][slot & PAGE_MASK];
+    }
+
+    private void setLeafOf(int slot, Leaf leaf) {
+        int page = slot >>> PAGE_BITS;
+        if (page >= leafOf.length) {
+            leafOf = Arrays.copyOf(leafOf, Math.max(page + 1, leafOf.length + (leafOf.length >> 1)));
+        }
+        if (leafOf[page] == null) {
+            leafOf[page] = new Leaf[1 << PAGE_BITS];
+        }
+        leafOf[page][slot & PAGE_MASK] = leaf;
+    }
+
+    private static int indexInLeaf(Leaf leaf, int slot) {
+        int[] slots = leaf.slots;
+        for (int i = 0, n = leaf.size; i < n; i++) {
+            if (slots[i] == slot) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("slot " + slot + " not in its leaf");
+    }
+
+    private static int indexOf(Inner p, Node child) {
+        Node[] kids = p.kids;
+        for (int i = 0, n = p.size; i < n; i++) {
+            if (kids[i] == child) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("child not under its parent");
+    }
+
+    double scoreOf(int slot) {
+        Leaf leaf = leafOf(slot);
+        return leaf.scores[indexInLeaf(leaf, slot)];
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** Inserts a slot (not in the tree) whose reachedAt and id are already in the store. */
+    void insert(int slot, double score, byte[] id) {
+        long r = store.reachedAt(slot);
+        Node n = root;
+        while (n instanceof Inner) {
+            Inner in = (Inner) n;
+            n = in.kids[childFor(in, score, r, id)];
+        }
+        Leaf leaf = (Leaf) n;
+        int pos = searchLeaf(leaf, score, r, id, false);
+
+        Leaf succLeaf = pos < leaf.size ? leaf : leaf.next;
+        int succPos = pos < leaf.size ? pos : 0;
+        int oldSucc = succLeaf == null ? 0 : flagAt(succLeaf, succPos);
+
+        int tail = leaf.size - pos;
+        System.arraycopy(leaf.slots, pos, leaf.slots, pos + 1, tail);
+        System.arraycopy(leaf.scores, pos, leaf.scores, pos + 1, tail);
+        leaf.slots[pos] = slot;
+        leaf.scores[pos] = score;
+        leaf.size++;
+        setLeafOf(slot, leaf);
+        size++;
+
+        if (succLeaf == leaf) {
+            succPos = pos + 1;
+        }
+        propagate(leaf, 1, flagAt(leaf, pos));
+        if (succLeaf != null) {
+            int d = flagAt(succLeaf, succPos) - oldSucc;
+            if (d != 0) {
+                propagate(succLeaf, 0, d);
+            }
+        }
+        if (pos == 0) {
+            fixMin(leaf);
+        }
+        if (leaf.size > leafCap) {
+            splitLeaf(leaf);
+        }
+    }
+
+    /** Removes a slot that is in the tree. */
+    void remove(int slot) {
+        Leaf leaf = leafOf(slot);
+        int pos = indexInLeaf(leaf, slot);
+        int flag = flagAt(leaf, pos);
+        Leaf succLeaf = pos + 1 < leaf.size ? leaf : leaf.next;
+        int succPos = pos + 1 < leaf.size ? pos + 1 : 0;
+        int oldSucc = succLeaf == null ? 0 : flagAt(succLeaf, succPos);
+
+        int tail = leaf.size - pos - 1;
+        System.arraycopy(leaf.slots, pos + 1, leaf.slots, pos, tail);
+        System.arraycopy(leaf.scores, pos + 1, leaf.scores, pos, tail);
+        leaf.size--;
+        setLeafOf(slot, null);
+        size--;
+
+        if (succLeaf == leaf) {
+            succPos = pos;
+        }
+        propagate(leaf, -1, -flag);
+        if (succLeaf != null) {
+            int d = flagAt(succLeaf, succPos) - oldSucc;
+            if (d != 0) {
+                propagate(succLeaf, 0, d);
+            }
+        }
+        if (pos == 0 && leaf.size > 0) {
+            fixMin(leaf);
+        }
+        if (leaf.parent != null && leaf.size < minLeaf) {
+            rebalanceLeaf(leaf);
+        }
+    }
+
+    /** Adds count and group-start deltas to a leaf and all its ancestors (leaf.size is the caller's). */
+    private static void propagate(Leaf leaf, int dCount, int dStarts) {
+        leaf.starts += dStarts;
+        Node child = leaf;
+        for (Inner p = leaf.parent; p != null; child = p, p = p.parent) {
+            int i = indexOf(p, child);
+            p.counts[i] += dCount;
+            p.starts[i] += dStarts;
+            p.total += dCount;
+            p.totalStarts += dStarts;
+        }
+    }
+
+    /** Re-publishes a node's minimum key into the ancestors that use it as separator. */
+    private static void fixMin(Node n) {
+        double s;
+        int slot;
+        if (n instanceof Leaf) {
+            s = ((Leaf) n).scores[0];
+            slot = ((Leaf) n).slots[0];
+        } else {
+            s = ((Inner) n).sepScore[0];
+            slot = ((Inner) n).sepSlot[0];
+        }
+        Node child = n;
+        for (Inner p = n.parent; p != null; child = p, p = p.parent) {
+            int i = indexOf(p, child);
+            p.sepScore[i] = s;
+            p.sepSlot[i] = slot;
+            if (i != 0) {
+                return;
+            }
+        }
+    }
+
+    private static int countOf(Node n) {
+        return n instanceof Leaf ? ((Leaf) n).size : ((Inner) n).total;
+    }
+
+    private static int startsOf(Node n) {
+        return n instanceof Leaf ? ((Leaf) n).starts : ((Inner) n).totalStarts;
+    }
+
+    private void splitLeaf(Leaf leaf) {
+        Leaf right = new Leaf(leafCap);
+        leafCount++;
+        int mid = leaf.size / 2;
+        int moved = leaf.size - mid;
+        System.arraycopy(leaf.slots, mid, right.slots, 0, moved);
+        System.arraycopy(leaf.scores, mid, right.scores, 0, moved);
+        right.size = moved;
+        leaf.size = mid;
+        for (int i = 0; i < moved; i++) {
+            setLeafOf(right.slots[i], right);
+        }
+        right.next = leaf.next;
+        if (right.next != null) {
+            right.next.prev = right;
+        }
+        right.prev = leaf;
+        leaf.next = right;
+        right.starts = startsOf(right, 0, moved);
+        leaf.starts -= right.starts;
+        insertAfter(leaf, right, moved, right.starts, right.scores[0], right.slots[0]);
+    }
+
+    private void splitInner(Inner in) {
+        Inner right = new Inner(innerCap);
+        innerCount++;
+        int mid = in.size / 2;
+        int moved = in.size - mid;
+        moveKids(in, mid, right, 0, moved);
+        Arrays.fill(in.kids, mid, in.size, null);
+        right.size = moved;
+        in.size = mid;
+        in.total -= right.total;
+        in.totalStarts -= right.totalStarts;
+        insertAfter(in, right, right.total, right.totalStarts, right.sepScore[0], right.sepSlot[0]);
+    }
+
+    /** Copies kids [from, from+n) of src to dst at {@code at}, re-parenting and adding their totals to dst. */
+    private static void moveKids(Inner src, int from, Inner dst, int at, int n) {
+        System.arraycopy(src.kids, from, dst.kids, at, n);
+        System.arraycopy(src.counts, from, dst.counts, at, n);
+        System.arraycopy(src.starts, from, dst.starts, at, n);
+        System.arraycopy(src.sepScore, from, dst.sepScore, at, n);
+        System.arraycopy(src.sepSlot, from, dst.sepSlot, at, n);
+        for (int i = at; i < at + n; i++) {
+            dst.kids[i].parent = dst;
+            dst.total += dst.counts[i];
+            dst.totalStarts += dst.starts[i];
+        }
+    }
+
+    /** Links {@code right} (just split off {@code left}) into the parent, splitting upward as needed. */
+    private void insertAfter(Node left, Node right, int count, int starts, double sepS, int sepSl) {
+        Inner p = left.parent;
+        if (p == null) {
+            Inner r = new Inner(innerCap);
+            innerCount++;
+            r.kids[0] = left;
+            r.counts[0] = countOf(left);
+            r.starts[0] = startsOf(left);
+            if (left instanceof Leaf) {
+                r.sepScore[0] = ((Leaf) left).scores[0];
+                r.sepSlot[0] = ((Leaf) left).slots[0];
+            } else {
+                r.sepScore[0] = ((Inner) left).sepScore[0];
+                r.sepSlot[0] = ((Inner) left).sepSlot[0];
+            }
+            r.kids[1] = right;
+            r.counts[1] = count;
+            r.starts[1] = starts;
+            r.sepScore[1] = sepS;
+            r.sepSlot[1] = sepSl;
+            r.size = 2;
+            r.total = r.counts[0] + count;
+            r.totalStarts = r.starts[0] + starts;
+            left.parent = r;
+            right.parent = r;
+            root = r;
+            return;
+        }
+        int i = indexOf(p, left) + 1;
+        int tail = p.size - i;
+        System.arraycopy(p.kids, i, p.kids, i + 1, tail);
+        System.arraycopy(p.counts, i, p.counts, i + 1, tail);
+        System.arraycopy(p.starts, i, p.starts, i + 1, tail);
+        System.arraycopy(p.sepScore, i, p.sepScore, i + 1, tail);
+        System.arraycopy(p.sepSlot, i, p.sepSlot, i + 1, tail);
+        p.kids[i] = right;
+        p.counts[i] = count;
+        p.starts[i] = starts;
+        p.sepScore[i] = sepS;
+        p.sepSlot[i] = sepSl;
+        p.counts[i - 1] -= count;
+        p.starts[i - 1] -= starts;
+        p.size++;
+        right.parent = p;
+        if (p.size > innerCap) {
+            splitInner(p);
+        }
+    }
+
+    private void unlinkLeaf(Leaf leaf) {
+        if (leaf.prev != null) {
+            leaf.prev.next = leaf.next;
+        } else {
+            head = leaf.next;
+        }
+        if (leaf.next != null) {
+            leaf.next.prev = leaf.prev;
+        }
+        leaf.prev = leaf.next = null;
+        leafCount--;
+    }
+
+    private void rebalanceLeaf(Leaf leaf) {
+        Inner p = leaf.parent;
+        int i = indexOf(p, leaf);
+        if (leaf.size == 0) {
+            unlinkLeaf(leaf);
+            removeChild(p, i);
+            return;
+        }
+        int li = i > 0 ? i - 1 : i;
+        Leaf l = (Leaf) p.kids[li];
+        Leaf r = (Leaf) p.kids[li + 1];
+        if (l.size + r.size <= leafCap) {
+            System.arraycopy(r.slots, 0, l.slots, l.size, r.size);
+            System.arraycopy(r.scores, 0, l.scores, l.size, r.size);
+            for (int k = 0; k < r.size; k++) {
+                setLeafOf(r.slots[k], l);
+            }
+            l.size += r.size;
+            l.starts += r.starts;
+            p.counts[li] += p.counts[li + 1];
+            p.starts[li] += p.starts[li + 1];
+            unlinkLeaf(r);
+            removeChild(p, li + 1);
+            return;
+        }
+        int keepLeft = (l.size + r.size) / 2;
+        if (l.size < keepLeft) {
+            int k = keepLeft - l.size;
+            System.arraycopy(r.slots, 0, l.slots, l.size, k);
+            System.arraycopy(r.scores, 0, l.scores, l.size, k);
+            System.arraycopy(r.slots, k, r.slots, 0, r.size - k);
+            System.arraycopy(r.scores, k, r.scores, 0, r.size - k);
+            for (int j = l.size; j < l.size + k; j++) {
+                setLeafOf(l.slots[j], l);
+            }
+            l.size += k;
+            r.size -= k;
+        } else {
+            int k = l.size - keepLeft;
+            System.arraycopy(r.slots, 0, r.slots, k, r.size);
+            System.arraycopy(r.scores, 0, r.scores, k, r.size);
+            System.arraycopy(l.slots, keepLeft, r.slots, 0, k);
+            System.arraycopy(l.scores, keepLeft, r.scores, 0, k);
+            for (int j = 0; j < k; j++) {
+                setLeafOf(r.slots[j], r);
+            }
+            l.size -= k;
+            r.size += k;
+        }
+        l.starts = startsOf(l, 0, l.size);
+        r.starts = startsOf(r, 0, r.size);
+        p.counts[li] = l.size;
+        p.counts[li + 1] = r.size;
+        p.starts[li] = l.starts;
+        p.starts[li + 1] = r.starts;
+        fixMin(r);
+    }
+
+    /** Drops child i of p (its count must already be 0 or moved to a sibling), then rebalances p. */
+    private void removeChild(Inner p, int i) {
+        int tail = p.size - i - 1;
+        System.arraycopy(p.kids, i + 1, p.kids, i, tail);
+        System.arraycopy(p.counts, i + 1, p.counts, i, tail);
+        System.arraycopy(p.starts, i + 1, p.starts, i, tail);
+        System.arraycopy(p.sepScore, i + 1, p.sepScore, i, tail);
+        System.arraycopy(p.sepSlot, i + 1, p.sepSlot, i, tail);
+        p.size--;
+        p.kids[p.size] = null;
+        if (i == 0) {
+            fixMin(p);
+        }
+        rebalanceInner(p);
+    }
+
+    private void rebalanceInner(Inner n) {
+        Inner p = n.parent;
+        if (p == null) {
+            if (n.size == 1) {
+                root = n.kids[0];
+                root.parent = null;
+                n.kids[0] = null;
+                innerCount--;
+            }
+            return;
+        }
+        if (n.size >= minInner) {
+            return;
+        }
+        int i = indexOf(p, n);
+        int li = i > 0 ? i - 1 : i;
+        Inner l = (Inner) p.kids[li];
+        Inner r = (Inner) p.kids[li + 1];
+        if (l.size + r.size <= innerCap) {
+            moveKids(r, 0, l, l.size, r.size);
+            l.size += r.size;
+            Arrays.fill(r.kids, 0, r.size, null);
+            r.size = 0;
+            innerCount--;
+            p.counts[li] += p.counts[li + 1];
+            p.starts[li] += p.starts[li + 1];
+            removeChild(p, li + 1);
+            return;
+        }
+        int keepLeft = (l.size + r.size) / 2;
+        if (l.size < keepLeft) {
+            int k = keepLeft - l.size;
+            moveKids(r, 0, l, l.size, k);
+            l.size += k;
+            shiftKids(r, k, 0, r.size - k);
+            r.size -= k;
+            Arrays.fill(r.kids, r.size, r.size + k, null);
+        } else {
+            int k = l.size - keepLeft;
+            shiftKids(r, 0, k, r.size);
+            r.size += k;
+            moveKids(l, keepLeft, r, 0, k);
+            Arrays.fill(l.kids, keepLeft, l.size, null);
+            l.size = keepLeft;
+        }
+        recount(l);
+        recount(r);
+        p.counts[li] = l.total;
+        p.counts[li + 1] = r.total;
+        p.starts[li] = l.totalStarts;
+        p.starts[li + 1] = r.totalStarts;
+        fixMin(r);
+    }
+
+    private static void shiftKids(Inner n, int from, int to, int len) {
+        System.arraycopy(n.kids, from, n.kids, to, len);
+        System.arraycopy(n.counts, from, n.counts, to, len);
+        System.arraycopy(n.starts, from, n.starts, to, len);
+        System.arraycopy(n.sepScore, from, n.sepScore, to, len);
+        System.arraycopy(n.sepSlot, from, n.sepSlot, to, len);
+    }
+
+    private static void recount(Inner n) {
+        int total = 0;
+        int starts = 0;
+        for (int i = 0; i < n.size; i++) {
+            total += n.counts[i];
+            starts += n.starts[i];
+        }
+        n.total = total;
+        n.totalStarts = starts;
+    }
+
+    // ------------------------------------------------------------------ bulk build
+
+    /** Replaces the content with slots already sorted by key; {@code scoreBySlot[slot]} is each score. */
+    void build(int[] sortedSlots, double[] scoreBySlot) {
+        int n = sortedSlots.length;
+        size = n;
+        leafOf = new Leaf[0][];
+        if (n == 0) {
+            root = head = new Leaf(leafCap);
+            leafCount = 1;
+            innerCount = 0;
+            return;
+        }
+        int leaves = (n + leafCap - 1) / leafCap;
+        Node[] level = new Node[leaves];
+        Leaf prev = null;
+        int at = 0;
+        for (int li = 0; li < leaves; li++) {
+            int cnt = n / leaves + (li < n % leaves ? 1 : 0);
+            Leaf leaf = new Leaf(leafCap);
+            for (int j = 0; j < cnt; j++) {
+                int slot = sortedSlots[at++];
+                leaf.slots[j] = slot;
+                leaf.scores[j] = scoreBySlot[slot];
+                setLeafOf(slot, leaf);
+            }
+            leaf.size = cnt;
+            leaf.prev = prev;
+            if (prev != null) {
+                prev.next = leaf;
+            }
+            leaf.starts = startsOf(leaf, 0, cnt);
+            level[li] = leaf;
+            prev = leaf;
+        }
+        head = (Leaf) level[0];
+        leafCount = leaves;
+        innerCount = 0;
+        while (level.length > 1) {
+            int groups = (level.length + innerCap - 1) / innerCap;
+            Node[] up = new Node[groups];
+            int k = 0;
+            for (int g = 0; g < groups; g++) {
+                int cnt = level.length / groups + (g < level.length % groups ? 1 : 0);
+                Inner in = new Inner(innerCap);
+                for (int j = 0; j < cnt; j++) {
+                    Node kid = level[k++];
+                    kid.parent = in;
+                    in.kids[j] = kid;
+                    in.counts[j] = countOf(kid);
+                    in.starts[j] = startsOf(kid);
+                    if (kid instanceof Leaf) {
+                        in.sepScore[j] = ((Leaf) kid).scores[0];
+                        in.sepSlot[j] = ((Leaf) kid).slots[0];
+                    } else {
+                        in.sepScore[j] = ((Inner) kid).sepScore[0];
+                        in.sepSlot[j] = ((Inner) kid).sepSlot[0];
+                    }
+                }
+                in.size = cnt;
+                recount(in);
+                up[g] = in;
+            }
+            innerCount += groups;
+            level = up;
+        }
+        root = level[0];
+        root.parent = null;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** Number of entries before the probe key ({@code inclusive}: at or before it). */
+    long countBefore(double s, long r, byte[] id, boolean inclusive) {
+        long acc = 0;
+        Node n = root;
+        while (n instanceof Inner) {
+            Inner in = (Inner) n;
+            // Entries equal to the probe lie in the child whose minimum is <= probe, as for insertion.
+            int i = childFor(in, s, r, id);
+            for (int j = 0; j < i; j++) {
+                acc += in.counts[j];
+            }
+            n = in.kids[i];
+        }
+        return acc + searchLeaf((Leaf) n, s, r, id, inclusive);
+    }
+
+    /** The ranks of a slot in the tree. */
+    Ranked ranked(int slot) {
+        Leaf leaf = leafOf(slot);
+        int pos = indexInLeaf(leaf, slot);
+        long before = pos;
+        long startsBefore = 0;
+        Node child = leaf;
+        for (Inner p = leaf.parent; p != null; child = p, p = p.parent) {
+            Node[] kids = p.kids;
+            for (int i = 0; kids[i] != child; i++) {
+                before += p.counts[i];
+                startsBefore += p.starts[i];
+            }
+        }
+        return rankedAt(leaf, pos, before, startsBefore);
+    }
+
+    /** 1-based ordinal rank of a slot in the tree. */
+    long ordinal(int slot) {
+        Leaf leaf = leafOf(slot);
+        long before = indexInLeaf(leaf, slot);
+        Node child = leaf;
+        for (Inner p = leaf.parent; p != null; child = p, p = p.parent) {
+            Node[] kids = p.kids;
+            for (int i = 0; kids[i] != child; i++) {
+                before += p.counts[i];
+            }
+        }
+        return before + 1;
+    }
+
+    private Ranked rankedAt(Leaf leaf, int pos, long before, long startsBefore) {
+        long ordinal = before + 1;
+        long dense = startsBefore + startsOf(leaf, 0, pos + 1);
+        double s = leaf.scores[pos];
+        int q = pos;
+        while (q > 0 && leaf.scores[q - 1] == s) {
+            q--;
+        }
+        long competition = q > 0 || flagAt(leaf, 0) == 1
+                ? ordinal - (pos - q)
+                : 1 + countBefore(s, Long.MIN_VALUE, null, false);
+        int slot = leaf.slots[pos];
+        return new Ranked(store.entity(slot), s, store.reachedAt(slot), ordinal, competition, dense);
+    }
+
+    /** Appends up to {@code limit} entries starting at 0-based position {@code from}. */
+    void collect(long from, int limit, List<Ranked> out) {
+        if (from < 0 || from >= size || limit <= 0) {
+            return;
+        }
+        long before = 0;
+        long startsBefore = 0;
+        long remaining = from;
+        Node n = root;
+        while (n instanceof Inner) {
+            Inner in = (Inner) n;
+            int i = 0;
+            while (remaining >= in.counts[i]) {
+                remaining -= in.counts[i];
+                before += in.counts[i];
+                startsBefore += in.starts[i];
+                i++;
+            }
+            n = in.kids[i];
+        }
+        Leaf leaf = (Leaf) n;
+        int pos = (int) remaining;
+        Ranked first = rankedAt(leaf, pos, before + pos, startsBefore);
+        out.add(first);
+        RankRun run = new RankRun(first.ordinalRank(), first.competitionRank(), first.denseRank());
+        run.next(first.entity(), first.score(), first.reachedAt());
+        for (int taken = 1; taken < limit; taken++) {
+            if (++pos == leaf.size) {
+                leaf = leaf.next;
+                pos = 0;
+                if (leaf == null) {
+                    return;
+                }
+            }
+            int slot = leaf.slots[pos];
+            out.add(run.next(store.entity(slot), leaf.scores[pos], store.reachedAt(slot)));
+        }
+    }
+
+    void forEachInOrder(RankIndex.RankedVisitor visitor) {
+        RankRun run = RankRun.fromTop();
+        for (Leaf leaf = head; leaf != null; leaf = leaf.next) {
+            for (int i = 0; i < leaf.size; i++) {
+                int slot = leaf.slots[i];
+                run.visit(store.entity(slot), leaf.scores[i], store.reachedAt(slot), visitor);
+            }
+        }
+    }
+
+    /** Bytes held by the tree's nodes and the leafOf column (compressed oops assumed). */
+    long estimatedBytes() {
+        long leafBytes = 40 + (16 + 4L * (leafCap + 1)) + (16 + 8L * (leafCap + 1));
+        long innerBytes = 48 + (16 + 4L * (innerCap + 1)) * 4 + (16 + 8L * (innerCap + 1));
+        long bytes = leafCount * leafBytes + innerCount * innerBytes;
+        for (Leaf[] page : leafOf) {
+            bytes += 4 + (page == null ? 0 : 16 + 4L * page.length);
+        }
+        return bytes;
+    }
+
+    // ------------------------------------------------------------------ test support
+
+    /** Verifies every structural invariant; throws {@link AssertionError} on the first violation. */
+    void checkInvariants() {
+        int[] leavesSeen = {0};
+        long counted = checkNode(root, null, leavesSeen);
+        check(counted == size, "size " + size + " but tree holds " + counted);
+        // Leaf chain: strictly increasing keys, consistent links, matches tree walk.
+        int chain = 0;
+        long total = 0;
+        Leaf prevLeaf = null;
+        int prevSlot = -1;
+        double prevScore = 0;
+        for (Leaf leaf = head; leaf != null; leaf = leaf.next) {
+            chain++;
+            check(leaf.prev == prevLeaf, "broken prev link");
+            check(leaf.size > 0 || (leaf == root && size == 0), "empty leaf in chain");
+            for (int i = 0; i < leaf.size; i++) {
+                int slot = leaf.slots[i];
+                check(leafOf(slot) == leaf, "leafOf mismatch for slot " + slot);
+                if (prevSlot >= 0) {
+                    int c = compare(prevScore, store.reachedAt(prevSlot), null, leaf.scores[i], slot);
+                    if (prevScore == leaf.scores[i] && store.reachedAt(prevSlot) == store.reachedAt(slot)) {
+                        c = store.compareIds(prevSlot, slot);
+                    }
+                    check(c < 0, "keys not strictly increasing at slot " + slot);
+                }
+                prevSlot = slot;
+                prevScore = leaf.scores[i];
+                total++;
+            }
+            prevLeaf = leaf;
+        }
+        check(total == size, "leaf chain holds " + total + ", size " + size);
+        check(chain == leavesSeen[0], "leaf chain length " + chain + " but tree has " + leavesSeen[0] + " leaves");
+        check(chain == leafCount, "leafCount " + leafCount + " but " + chain + " leaves");
+    }
+
+    private long checkNode(Node n, Inner parent, int[] leavesSeen) {
+        check(n.parent == parent, "bad parent pointer");
+        if (n instanceof Leaf) {
+            Leaf leaf = (Leaf) n;
+            leavesSeen[0]++;
+            check(leaf.size <= leafCap, "leaf over capacity");
+            check(parent == null || leaf.size >= minLeaf, "leaf under minimum: " + leaf.size);
+            check(leaf.starts == startsOf(leaf, 0, leaf.size), "leaf starts wrong");
+            return leaf.size;
+        }
+        Inner in = (Inner) n;
+        check(in.size <= innerCap, "inner over capacity");
+        check(in.size >= (parent == null ? 2 : minInner), "inner under minimum: " + in.size);
+        long total = 0;
+        long starts = 0;
+        for (int i = 0; i < in.size; i++) {
+            Node kid = in.kids[i];
+            long c = checkNode(kid, in, leavesSeen);
+            check(c == in.counts[i], "count mismatch");
+            check(startsOf(kid) == in.starts[i], "starts mismatch");
+            Leaf first = firstLeaf(kid);
+            check(first.slots[0] == in.sepSlot[i] && first.scores[0] == in.sepScore[i], "separator is not the child's minimum");
+            total += c;
+            starts += in.starts[i];
+        }
+        check(total == in.total && starts == in.totalStarts, "inner totals wrong");
+        return total;
+    }
+
+    private static Leaf firstLeaf(Node n) {
+        while (n instanceof Inner) {
+            n = ((Inner) n).kids[0];
+        }
+        return (Leaf) n;
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new AssertionError(message);
+        }
+    }
+}
