@@ -47,6 +47,8 @@ final class CountedBTree {
 
     abstract static class Node {
         Inner parent;
+        /** Position in {@code parent.kids}; kept current on every shift so climbs never scan. */
+        int index;
     }
 
     static final class Leaf extends Node {
@@ -65,8 +67,8 @@ final class CountedBTree {
 
     static final class Inner extends Node {
         final Node[] kids;
-        final int[] counts;
-        final int[] starts;
+        /** Per child, interleaved: {@code agg[2i]} entry count, {@code agg[2i+1]} group starts. */
+        final int[] agg;
         final double[] sepScore;
         final int[] sepSlot;
         int size;
@@ -75,10 +77,40 @@ final class CountedBTree {
 
         Inner(int capacity) {
             kids = new Node[capacity + 1];
-            counts = new int[capacity + 1];
-            starts = new int[capacity + 1];
+            agg = new int[2 * (capacity + 1)];
             sepScore = new double[capacity + 1];
             sepSlot = new int[capacity + 1];
+        }
+
+        int count(int i) {
+            return agg[i << 1];
+        }
+
+        int starts(int i) {
+            return agg[(i << 1) + 1];
+        }
+
+        void setAgg(int i, int count, int starts) {
+            agg[i << 1] = count;
+            agg[(i << 1) + 1] = starts;
+        }
+
+        /** Puts {@code kid} at position i (parent pointer, index, aggregates, separator). */
+        void put(int i, Node kid, int count, int starts, double sepS, int sepSl) {
+            kids[i] = kid;
+            kid.parent = this;
+            kid.index = i;
+            setAgg(i, count, starts);
+            sepScore[i] = sepS;
+            sepSlot[i] = sepSl;
+        }
+
+        /** Sets parent and index of kids [from, size). */
+        void reindex(int from) {
+            for (int i = from; i < size; i++) {
+                kids[i].parent = this;
+                kids[i].index = i;
+            }
         }
     }
 
@@ -194,16 +226,6 @@ final class CountedBTree {
         throw new IllegalStateException("slot " + slot + " not in its leaf");
     }
 
-    private static int indexOf(Inner p, Node child) {
-        Node[] kids = p.kids;
-        for (int i = 0, n = p.size; i < n; i++) {
-            if (kids[i] == child) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("child not under its parent");
-    }
-
     double scoreOf(int slot) {
         Leaf leaf = leafOf(slot);
         return leaf.scores[indexInLeaf(leaf, slot)];
@@ -292,9 +314,9 @@ final class CountedBTree {
         leaf.starts += dStarts;
         Node child = leaf;
         for (Inner p = leaf.parent; p != null; child = p, p = p.parent) {
-            int i = indexOf(p, child);
-            p.counts[i] += dCount;
-            p.starts[i] += dStarts;
+            int i = child.index << 1;
+            p.agg[i] += dCount;
+            p.agg[i + 1] += dStarts;
             p.total += dCount;
             p.totalStarts += dStarts;
         }
@@ -313,7 +335,7 @@ final class CountedBTree {
         }
         Node child = n;
         for (Inner p = n.parent; p != null; child = p, p = p.parent) {
-            int i = indexOf(p, child);
+            int i = child.index;
             p.sepScore[i] = s;
             p.sepSlot[i] = slot;
             if (i != 0) {
@@ -370,14 +392,14 @@ final class CountedBTree {
     /** Copies kids [from, from+n) of src to dst at {@code at}, re-parenting and adding their totals to dst. */
     private static void moveKids(Inner src, int from, Inner dst, int at, int n) {
         System.arraycopy(src.kids, from, dst.kids, at, n);
-        System.arraycopy(src.counts, from, dst.counts, at, n);
-        System.arraycopy(src.starts, from, dst.starts, at, n);
+        System.arraycopy(src.agg, 2 * from, dst.agg, 2 * at, 2 * n);
         System.arraycopy(src.sepScore, from, dst.sepScore, at, n);
         System.arraycopy(src.sepSlot, from, dst.sepSlot, at, n);
         for (int i = at; i < at + n; i++) {
             dst.kids[i].parent = dst;
-            dst.total += dst.counts[i];
-            dst.totalStarts += dst.starts[i];
+            dst.kids[i].index = i;
+            dst.total += dst.count(i);
+            dst.totalStarts += dst.starts(i);
         }
     }
 
@@ -387,45 +409,25 @@ final class CountedBTree {
         if (p == null) {
             Inner r = new Inner(innerCap);
             innerCount++;
-            r.kids[0] = left;
-            r.counts[0] = countOf(left);
-            r.starts[0] = startsOf(left);
             if (left instanceof Leaf) {
-                r.sepScore[0] = ((Leaf) left).scores[0];
-                r.sepSlot[0] = ((Leaf) left).slots[0];
+                r.put(0, left, countOf(left), startsOf(left), ((Leaf) left).scores[0], ((Leaf) left).slots[0]);
             } else {
-                r.sepScore[0] = ((Inner) left).sepScore[0];
-                r.sepSlot[0] = ((Inner) left).sepSlot[0];
+                r.put(0, left, countOf(left), startsOf(left), ((Inner) left).sepScore[0], ((Inner) left).sepSlot[0]);
             }
-            r.kids[1] = right;
-            r.counts[1] = count;
-            r.starts[1] = starts;
-            r.sepScore[1] = sepS;
-            r.sepSlot[1] = sepSl;
+            r.put(1, right, count, starts, sepS, sepSl);
             r.size = 2;
-            r.total = r.counts[0] + count;
-            r.totalStarts = r.starts[0] + starts;
-            left.parent = r;
-            right.parent = r;
+            r.total = r.count(0) + count;
+            r.totalStarts = r.starts(0) + starts;
             root = r;
             return;
         }
-        int i = indexOf(p, left) + 1;
-        int tail = p.size - i;
-        System.arraycopy(p.kids, i, p.kids, i + 1, tail);
-        System.arraycopy(p.counts, i, p.counts, i + 1, tail);
-        System.arraycopy(p.starts, i, p.starts, i + 1, tail);
-        System.arraycopy(p.sepScore, i, p.sepScore, i + 1, tail);
-        System.arraycopy(p.sepSlot, i, p.sepSlot, i + 1, tail);
-        p.kids[i] = right;
-        p.counts[i] = count;
-        p.starts[i] = starts;
-        p.sepScore[i] = sepS;
-        p.sepSlot[i] = sepSl;
-        p.counts[i - 1] -= count;
-        p.starts[i - 1] -= starts;
+        int i = left.index + 1;
+        shiftKids(p, i, i + 1, p.size - i);
+        p.put(i, right, count, starts, sepS, sepSl);
+        p.agg[2 * (i - 1)] -= count;
+        p.agg[2 * (i - 1) + 1] -= starts;
         p.size++;
-        right.parent = p;
+        p.reindex(i + 1);
         if (p.size > innerCap) {
             splitInner(p);
         }
@@ -446,7 +448,7 @@ final class CountedBTree {
 
     private void rebalanceLeaf(Leaf leaf) {
         Inner p = leaf.parent;
-        int i = indexOf(p, leaf);
+        int i = leaf.index;
         if (leaf.size == 0) {
             unlinkLeaf(leaf);
             removeChild(p, i);
@@ -463,8 +465,7 @@ final class CountedBTree {
             }
             l.size += r.size;
             l.starts += r.starts;
-            p.counts[li] += p.counts[li + 1];
-            p.starts[li] += p.starts[li + 1];
+            p.setAgg(li, l.size, l.starts);
             unlinkLeaf(r);
             removeChild(p, li + 1);
             return;
@@ -495,23 +496,17 @@ final class CountedBTree {
         }
         l.starts = startsOf(l, 0, l.size);
         r.starts = startsOf(r, 0, r.size);
-        p.counts[li] = l.size;
-        p.counts[li + 1] = r.size;
-        p.starts[li] = l.starts;
-        p.starts[li + 1] = r.starts;
+        p.setAgg(li, l.size, l.starts);
+        p.setAgg(li + 1, r.size, r.starts);
         fixMin(r);
     }
 
     /** Drops child i of p (its count must already be 0 or moved to a sibling), then rebalances p. */
     private void removeChild(Inner p, int i) {
-        int tail = p.size - i - 1;
-        System.arraycopy(p.kids, i + 1, p.kids, i, tail);
-        System.arraycopy(p.counts, i + 1, p.counts, i, tail);
-        System.arraycopy(p.starts, i + 1, p.starts, i, tail);
-        System.arraycopy(p.sepScore, i + 1, p.sepScore, i, tail);
-        System.arraycopy(p.sepSlot, i + 1, p.sepSlot, i, tail);
+        shiftKids(p, i + 1, i, p.size - i - 1);
         p.size--;
         p.kids[p.size] = null;
+        p.reindex(i);
         if (i == 0) {
             fixMin(p);
         }
@@ -532,7 +527,7 @@ final class CountedBTree {
         if (n.size >= minInner) {
             return;
         }
-        int i = indexOf(p, n);
+        int i = n.index;
         int li = i > 0 ? i - 1 : i;
         Inner l = (Inner) p.kids[li];
         Inner r = (Inner) p.kids[li + 1];
@@ -542,8 +537,7 @@ final class CountedBTree {
             Arrays.fill(r.kids, 0, r.size, null);
             r.size = 0;
             innerCount--;
-            p.counts[li] += p.counts[li + 1];
-            p.starts[li] += p.starts[li + 1];
+            p.setAgg(li, l.total, l.totalStarts);
             removeChild(p, li + 1);
             return;
         }
@@ -555,27 +549,27 @@ final class CountedBTree {
             shiftKids(r, k, 0, r.size - k);
             r.size -= k;
             Arrays.fill(r.kids, r.size, r.size + k, null);
+            r.reindex(0);
         } else {
             int k = l.size - keepLeft;
             shiftKids(r, 0, k, r.size);
             r.size += k;
             moveKids(l, keepLeft, r, 0, k);
+            r.reindex(k);
             Arrays.fill(l.kids, keepLeft, l.size, null);
             l.size = keepLeft;
         }
         recount(l);
         recount(r);
-        p.counts[li] = l.total;
-        p.counts[li + 1] = r.total;
-        p.starts[li] = l.totalStarts;
-        p.starts[li + 1] = r.totalStarts;
+        p.setAgg(li, l.total, l.totalStarts);
+        p.setAgg(li + 1, r.total, r.totalStarts);
         fixMin(r);
     }
 
+    /** Moves kids [from, from+len) to [to, to+len) within n; the caller re-indexes. */
     private static void shiftKids(Inner n, int from, int to, int len) {
         System.arraycopy(n.kids, from, n.kids, to, len);
-        System.arraycopy(n.counts, from, n.counts, to, len);
-        System.arraycopy(n.starts, from, n.starts, to, len);
+        System.arraycopy(n.agg, 2 * from, n.agg, 2 * to, 2 * len);
         System.arraycopy(n.sepScore, from, n.sepScore, to, len);
         System.arraycopy(n.sepSlot, from, n.sepSlot, to, len);
     }
@@ -584,8 +578,8 @@ final class CountedBTree {
         int total = 0;
         int starts = 0;
         for (int i = 0; i < n.size; i++) {
-            total += n.counts[i];
-            starts += n.starts[i];
+            total += n.count(i);
+            starts += n.starts(i);
         }
         n.total = total;
         n.totalStarts = starts;
@@ -638,16 +632,10 @@ final class CountedBTree {
                 Inner in = new Inner(innerCap);
                 for (int j = 0; j < cnt; j++) {
                     Node kid = level[k++];
-                    kid.parent = in;
-                    in.kids[j] = kid;
-                    in.counts[j] = countOf(kid);
-                    in.starts[j] = startsOf(kid);
                     if (kid instanceof Leaf) {
-                        in.sepScore[j] = ((Leaf) kid).scores[0];
-                        in.sepSlot[j] = ((Leaf) kid).slots[0];
+                        in.put(j, kid, countOf(kid), startsOf(kid), ((Leaf) kid).scores[0], ((Leaf) kid).slots[0]);
                     } else {
-                        in.sepScore[j] = ((Inner) kid).sepScore[0];
-                        in.sepSlot[j] = ((Inner) kid).sepSlot[0];
+                        in.put(j, kid, countOf(kid), startsOf(kid), ((Inner) kid).sepScore[0], ((Inner) kid).sepSlot[0]);
                     }
                 }
                 in.size = cnt;
@@ -672,7 +660,7 @@ final class CountedBTree {
             // Entries equal to the probe lie in the child whose minimum is <= probe, as for insertion.
             int i = childFor(in, s, r, id);
             for (int j = 0; j < i; j++) {
-                acc += in.counts[j];
+                acc += in.count(j);
             }
             n = in.kids[i];
         }
@@ -687,10 +675,10 @@ final class CountedBTree {
         long startsBefore = 0;
         Node child = leaf;
         for (Inner p = leaf.parent; p != null; child = p, p = p.parent) {
-            Node[] kids = p.kids;
-            for (int i = 0; kids[i] != child; i++) {
-                before += p.counts[i];
-                startsBefore += p.starts[i];
+            int[] agg = p.agg;
+            for (int i = 0, end = child.index << 1; i < end; i += 2) {
+                before += agg[i];
+                startsBefore += agg[i + 1];
             }
         }
         return rankedAt(leaf, pos, before, startsBefore);
@@ -702,9 +690,9 @@ final class CountedBTree {
         long before = indexInLeaf(leaf, slot);
         Node child = leaf;
         for (Inner p = leaf.parent; p != null; child = p, p = p.parent) {
-            Node[] kids = p.kids;
-            for (int i = 0; kids[i] != child; i++) {
-                before += p.counts[i];
+            int[] agg = p.agg;
+            for (int i = 0, end = child.index << 1; i < end; i += 2) {
+                before += agg[i];
             }
         }
         return before + 1;
@@ -737,10 +725,10 @@ final class CountedBTree {
         while (n instanceof Inner) {
             Inner in = (Inner) n;
             int i = 0;
-            while (remaining >= in.counts[i]) {
-                remaining -= in.counts[i];
-                before += in.counts[i];
-                startsBefore += in.starts[i];
+            while (remaining >= in.count(i)) {
+                remaining -= in.count(i);
+                before += in.count(i);
+                startsBefore += in.starts(i);
                 i++;
             }
             n = in.kids[i];
@@ -776,8 +764,9 @@ final class CountedBTree {
 
     /** Bytes held by the tree's nodes and the leafOf column (compressed oops assumed). */
     long estimatedBytes() {
-        long leafBytes = 40 + (16 + 4L * (leafCap + 1)) + (16 + 8L * (leafCap + 1));
-        long innerBytes = 48 + (16 + 4L * (innerCap + 1)) * 4 + (16 + 8L * (innerCap + 1));
+        long leafBytes = 48 + (16 + 4L * (leafCap + 1)) + (16 + 8L * (leafCap + 1));
+        // object + kids (4 B refs) + agg (2 ints) + sepScore (double) + sepSlot (int), per kid slot
+        long innerBytes = 48 + 4 * 16 + (4 + 8 + 8 + 4L) * (innerCap + 1);
         long bytes = leafCount * leafBytes + innerCount * innerBytes;
         for (Leaf[] page : leafOf) {
             bytes += 4 + (page == null ? 0 : 16 + 4L * page.length);
@@ -825,6 +814,7 @@ final class CountedBTree {
 
     private long checkNode(Node n, Inner parent, int[] leavesSeen) {
         check(n.parent == parent, "bad parent pointer");
+        check(parent == null || parent.kids[n.index] == n, "bad index in parent");
         if (n instanceof Leaf) {
             Leaf leaf = (Leaf) n;
             leavesSeen[0]++;
@@ -841,12 +831,12 @@ final class CountedBTree {
         for (int i = 0; i < in.size; i++) {
             Node kid = in.kids[i];
             long c = checkNode(kid, in, leavesSeen);
-            check(c == in.counts[i], "count mismatch");
-            check(startsOf(kid) == in.starts[i], "starts mismatch");
+            check(c == in.count(i), "count mismatch");
+            check(startsOf(kid) == in.starts(i), "starts mismatch");
             Leaf first = firstLeaf(kid);
             check(first.slots[0] == in.sepSlot[i] && first.scores[0] == in.sepScore[i], "separator is not the child's minimum");
             total += c;
-            starts += in.starts[i];
+            starts += in.starts(i);
         }
         check(total == in.total && starts == in.totalStarts, "inner totals wrong");
         return total;
