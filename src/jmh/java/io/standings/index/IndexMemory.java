@@ -56,6 +56,6 @@ public final class IndexMemory {
             System.gc();
             used = Math.min(used, mem.getHeapMemoryUsage().getUsed());
         }
-        return mem.getHeapMemoryUsage().getUsed();
+        return used;
     }
 }

@@ -32,12 +32,15 @@ public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
 
     public TreeMapBoardIndex(Order order) {
         this.order = order;
-        Comparator<Double> scoreOrder = (a, b) -> order.compareScores(a, b);
-        this.keyOrder = Comparator.<Entry, Double>comparing(Entry::score, scoreOrder)
-                .thenComparingLong(Entry::reachedAt)
-                .thenComparing(Entry::entity, Keys.ENTITY_ORDER);
+        this.keyOrder = (a, b) -> {
+            int c = order.compareScores(a.score(), b.score());
+            if (c == 0) {
+                c = Long.compare(a.reachedAt(), b.reachedAt());
+            }
+            return c != 0 ? c : Keys.compareEntities(a.entity(), b.entity());
+        };
         this.sorted = new TreeSet<>(keyOrder);
-        this.scoreCounts = new TreeMap<>(scoreOrder);
+        this.scoreCounts = new TreeMap<>((Double a, Double b) -> order.compareScores(a, b));
     }
 
     /** Builds an index from entries in any order; a later entry for the same entity wins. */
