@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
- * The in-memory ranking of one board: a {@link CountedBTree} over a {@link SlotStore}.
+ * The in-memory ranking of one board: a {@link CountedBTree} over an {@link EntityStore}.
  *
  * <h2>Cost</h2>
  * upsert, remove, get, every rank and percentile: O(log n); top/window/around/page: O(log n + k);
@@ -29,44 +29,62 @@ import java.util.function.Consumer;
  */
 public final class BoardIndex implements RankIndex, Batch.Sink {
     private final Order order;
-    private final SlotStore store;
+    private final EntityStore store;
     private final CountedBTree tree;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
     public BoardIndex(Order order) {
-        this(order, CountedBTree.DEFAULT_LEAF_CAPACITY, CountedBTree.DEFAULT_INNER_CAPACITY);
+        this(order, CountedBTree.DEFAULT_LEAF_CAPACITY, CountedBTree.DEFAULT_INNER_CAPACITY, new EntityStore());
     }
 
-    /** Small capacities let tests reach splits and merges with few entries. */
+    /**
+     * Test sizing: small node capacities and eager arena compaction let tests reach splits, merges,
+     * borrows and compaction with few entries.
+     */
     BoardIndex(Order order, int leafCapacity, int innerCapacity) {
+        this(order, leafCapacity, innerCapacity, new EntityStore(0));
+    }
+
+    private BoardIndex(Order order, int leafCapacity, int innerCapacity, EntityStore store) {
         if (order == null) {
             throw new IllegalArgumentException("order is null");
         }
         this.order = order;
-        this.store = new SlotStore();
+        this.store = store;
         this.tree = new CountedBTree(order, store, leafCapacity, innerCapacity);
     }
 
     /** Builds an index from entries in any order (a later entry for the same entity wins). */
     public static BoardIndex bulkLoad(Order order, Iterable<Entry> entries) {
-        return bulkLoad(order, entries, CountedBTree.DEFAULT_LEAF_CAPACITY, CountedBTree.DEFAULT_INNER_CAPACITY);
+        BoardIndex index = new BoardIndex(order);
+        index.load(entries);
+        return index;
     }
 
     static BoardIndex bulkLoad(Order order, Iterable<Entry> entries, int leafCapacity, int innerCapacity) {
         BoardIndex index = new BoardIndex(order, leafCapacity, innerCapacity);
-        SlotStore store = index.store;
+        index.load(entries);
+        return index;
+    }
+
+    /** Fills an empty index: records first (dense slots), then one sort and a bottom-up tree build. */
+    private void load(Iterable<Entry> entries) {
+        int[] refBySlot = new int[1024];
         double[] scoreBySlot = new double[1024];
         for (Entry e : entries) {
             byte[] id = e.entity().getBytes(StandardCharsets.UTF_8);
-            int slot = store.find(id);
-            if (slot < 0) {
-                slot = store.add(id, e.reachedAt());
+            int ref = store.find(id);
+            if (ref < 0) {
+                ref = store.add(id, e.reachedAt());
             } else {
-                store.setReachedAt(slot, e.reachedAt());
+                store.setReachedAt(ref, e.reachedAt());
             }
-            if (slot >= scoreBySlot.length) {
+            int slot = store.slotOf(ref);
+            if (slot >= refBySlot.length) {
+                refBySlot = Arrays.copyOf(refBySlot, refBySlot.length * 2);
                 scoreBySlot = Arrays.copyOf(scoreBySlot, scoreBySlot.length * 2);
             }
+            refBySlot[slot] = ref;
             scoreBySlot[slot] = e.score();
         }
         int n = store.size();
@@ -74,6 +92,7 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         for (int i = 0; i < n; i++) {
             slots[i] = i;
         }
+        int[] refs = refBySlot;
         double[] scores = scoreBySlot;
         SlotSort.sort(slots, (a, b) -> {
             double sa = scores[a];
@@ -81,11 +100,16 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
             if (sa != sb) {
                 return order.compareScores(sa, sb);
             }
-            int c = Long.compare(store.reachedAt(a), store.reachedAt(b));
-            return c != 0 ? c : store.compareIds(a, b);
+            int c = Long.compare(store.reachedAt(refs[a]), store.reachedAt(refs[b]));
+            return c != 0 ? c : store.compareIds(refs[a], refs[b]);
         });
-        index.tree.build(slots, scoreBySlot);
-        return index;
+        int[] sortedRefs = new int[n];
+        double[] sortedScores = new double[n];
+        for (int i = 0; i < n; i++) {
+            sortedRefs[i] = refs[slots[i]];
+            sortedScores[i] = scores[slots[i]];
+        }
+        tree.build(sortedRefs, sortedScores);
     }
 
     @Override
@@ -152,27 +176,32 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
     }
 
     private boolean upsert(byte[] id, double score, long reachedAt) {
-        int slot = store.find(id);
-        if (slot < 0) {
+        int ref = store.find(id);
+        if (ref < 0) {
             tree.insert(store.add(id, reachedAt), score, id);
             return true;
         }
-        if (tree.scoreOf(slot) == score && store.reachedAt(slot) == reachedAt) {
+        if (tree.scoreOf(ref) == score && store.reachedAt(ref) == reachedAt) {
             return false;
         }
-        tree.remove(slot);
-        store.setReachedAt(slot, reachedAt);
-        tree.insert(slot, score, id);
+        tree.remove(ref);
+        store.setReachedAt(ref, reachedAt);
+        tree.insert(ref, score, id);
         return true;
     }
 
     private boolean remove(byte[] id) {
-        int slot = store.find(id);
-        if (slot < 0) {
+        int ref = store.find(id);
+        if (ref < 0) {
             return false;
         }
-        tree.remove(slot);
-        store.free(slot);
+        tree.remove(ref);
+        store.free(ref);
+        if (store.wantsCompaction()) {
+            store.beginCompaction();
+            tree.relocateRefs(store::relocate);
+            store.finishCompaction();
+        }
         return true;
     }
 
@@ -183,9 +212,9 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         byte[] id = Keys.entityBytes(entity);
         lock.readLock().lock();
         try {
-            int slot = store.find(id);
-            return slot < 0 ? Optional.empty()
-                    : Optional.of(new Entry(entity, tree.scoreOf(slot), store.reachedAt(slot)));
+            int ref = store.find(id);
+            return ref < 0 ? Optional.empty()
+                    : Optional.of(new Entry(entity, tree.scoreOf(ref), store.reachedAt(ref)));
         } finally {
             lock.readLock().unlock();
         }
@@ -196,8 +225,8 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         byte[] id = Keys.entityBytes(entity);
         lock.readLock().lock();
         try {
-            int slot = store.find(id);
-            return slot < 0 ? OptionalDouble.empty() : OptionalDouble.of(tree.scoreOf(slot));
+            int ref = store.find(id);
+            return ref < 0 ? OptionalDouble.empty() : OptionalDouble.of(tree.scoreOf(ref));
         } finally {
             lock.readLock().unlock();
         }
@@ -208,8 +237,8 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         byte[] id = Keys.entityBytes(entity);
         lock.readLock().lock();
         try {
-            int slot = store.find(id);
-            return slot < 0 ? OptionalLong.empty() : OptionalLong.of(tree.ordinal(slot));
+            int ref = store.find(id);
+            return ref < 0 ? OptionalLong.empty() : OptionalLong.of(tree.ordinal(ref));
         } finally {
             lock.readLock().unlock();
         }
@@ -230,9 +259,9 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         byte[] id = Keys.entityBytes(entity);
         lock.readLock().lock();
         try {
-            int slot = store.find(id);
-            return slot < 0 ? OptionalDouble.empty()
-                    : OptionalDouble.of(Keys.percentile(tree.ordinal(slot), tree.size()));
+            int ref = store.find(id);
+            return ref < 0 ? OptionalDouble.empty()
+                    : OptionalDouble.of(Keys.percentile(tree.ordinal(ref), tree.size()));
         } finally {
             lock.readLock().unlock();
         }
@@ -243,8 +272,8 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         byte[] id = Keys.entityBytes(entity);
         lock.readLock().lock();
         try {
-            int slot = store.find(id);
-            return slot < 0 ? Optional.empty() : Optional.of(tree.ranked(slot));
+            int ref = store.find(id);
+            return ref < 0 ? Optional.empty() : Optional.of(tree.ranked(ref));
         } finally {
             lock.readLock().unlock();
         }
@@ -278,9 +307,9 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         List<Ranked> out = new ArrayList<>();
         lock.readLock().lock();
         try {
-            int slot = store.find(id);
-            if (slot >= 0) {
-                long ordinal = tree.ordinal(slot);
+            int ref = store.find(id);
+            if (ref >= 0) {
+                long ordinal = tree.ordinal(ref);
                 long from = Math.max(1, ordinal - radius);
                 tree.collect(from - 1, (int) Math.min(Integer.MAX_VALUE, ordinal - from + radius + 1L), out);
             }

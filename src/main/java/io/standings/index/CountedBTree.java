@@ -1,23 +1,27 @@
 package io.standings.index;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
- * Counted B+-tree over {@link SlotStore} slots, ordered by (score in board order, reachedAt, id
- * bytes).
+ * Counted B+-tree over {@link EntityStore} record refs, ordered by (score in board order,
+ * reachedAt, id bytes).
  *
  * <ul>
- *   <li>Leaves hold parallel {@code int[] slots} and {@code double[] scores} (the score lives only
+ *   <li>Leaves hold parallel {@code int[] refs} and {@code double[] scores} (the score lives only
  *       here) and are doubly linked in rank order.</li>
- *   <li>Inner nodes hold, per child: the child, its entry count, its number of <em>group starts</em>
- *       (entries whose score differs from the previous entry's), and the child's minimum key as
- *       (score, slot) so descent compares scores inline and touches the store only on score ties.</li>
- *   <li>{@code leafOf[slot]} points from a slot to its leaf; with parent pointers this gives a
- *       slot's position by climbing (no key comparisons).</li>
+ *   <li>Inner nodes hold, per child: the child, its entry count and its number of <em>group
+ *       starts</em> (entries whose score differs from the previous entry's) interleaved in one
+ *       {@code int[]}, and the child's minimum key as (score, ref), so descent compares scores
+ *       inline and reads a record only on score ties. Every node knows its index in its parent.</li>
+ *   <li>{@code leafOf[slot]} (paged column, slot from the entity's record) points from an entry to
+ *       its leaf; with parent pointers this gives an entry's position by climbing, without key
+ *       comparisons.</li>
  * </ul>
- * Ordinal rank = entries left of the slot along its root path. Dense rank = group starts at or
- * before the slot. Competition rank = 1 + entries strictly before the slot's score group.
+ * Ordinal rank = entries left of the entry along its root path + 1. Dense rank = group starts at or
+ * before the entry. Competition rank = 1 + entries strictly before the entry's score group.
  *
  * <p>Invariants (checked by {@link #checkInvariants()} in tests): keys strictly increase along the
  * leaf chain; every inner count/starts equals its child's; every separator is its child's minimum
@@ -32,7 +36,7 @@ final class CountedBTree {
     private static final int PAGE_MASK = (1 << PAGE_BITS) - 1;
 
     private final Order order;
-    private final SlotStore store;
+    private final EntityStore store;
     private final int leafCap;
     private final int innerCap;
     private final int minLeaf;
@@ -52,7 +56,7 @@ final class CountedBTree {
     }
 
     static final class Leaf extends Node {
-        final int[] slots;
+        final int[] refs;
         final double[] scores;
         int size;
         int starts;
@@ -60,7 +64,7 @@ final class CountedBTree {
         Leaf next;
 
         Leaf(int capacity) {
-            slots = new int[capacity + 1];
+            refs = new int[capacity + 1];
             scores = new double[capacity + 1];
         }
     }
@@ -70,7 +74,7 @@ final class CountedBTree {
         /** Per child, interleaved: {@code agg[2i]} entry count, {@code agg[2i+1]} group starts. */
         final int[] agg;
         final double[] sepScore;
-        final int[] sepSlot;
+        final int[] sepRef;
         int size;
         int total;
         int totalStarts;
@@ -79,7 +83,7 @@ final class CountedBTree {
             kids = new Node[capacity + 1];
             agg = new int[2 * (capacity + 1)];
             sepScore = new double[capacity + 1];
-            sepSlot = new int[capacity + 1];
+            sepRef = new int[capacity + 1];
         }
 
         int count(int i) {
@@ -102,7 +106,7 @@ final class CountedBTree {
             kid.index = i;
             setAgg(i, count, starts);
             sepScore[i] = sepS;
-            sepSlot[i] = sepSl;
+            sepRef[i] = sepSl;
         }
 
         /** Sets parent and index of kids [from, size). */
@@ -114,7 +118,7 @@ final class CountedBTree {
         }
     }
 
-    CountedBTree(Order order, SlotStore store, int leafCapacity, int innerCapacity) {
+    CountedBTree(Order order, EntityStore store, int leafCapacity, int innerCapacity) {
         if (leafCapacity < 2 || innerCapacity < 3) {
             throw new IllegalArgumentException("leaf capacity >= 2 and inner capacity >= 3 required");
         }
@@ -151,7 +155,7 @@ final class CountedBTree {
         int hi = in.size;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (compare(s, r, id, in.sepScore[mid], in.sepSlot[mid]) >= 0) {
+            if (compare(s, r, id, in.sepScore[mid], in.sepRef[mid]) >= 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -166,7 +170,7 @@ final class CountedBTree {
         int hi = leaf.size;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            int c = compare(s, r, id, leaf.scores[mid], leaf.slots[mid]);
+            int c = compare(s, r, id, leaf.scores[mid], leaf.refs[mid]);
             if (c > 0 || (inclusive && c == 0)) {
                 lo = mid + 1;
             } else {
@@ -201,11 +205,14 @@ final class CountedBTree {
 
     // ------------------------------------------------------------------ leafOf column
 
-    Leaf leafOf(int slot) {
+    /** The leaf holding a ref, through the ref's slot. */
+    Leaf leafOf(int ref) {
+        int slot = store.slotOf(ref);
         return leafOf[slot >>> PAGE_BITS][slot & PAGE_MASK];
     }
 
-    private void setLeafOf(int slot, Leaf leaf) {
+    private void setLeafOf(int ref, Leaf leaf) {
+        int slot = store.slotOf(ref);
         int page = slot >>> PAGE_BITS;
         if (page >= leafOf.length) {
             leafOf = Arrays.copyOf(leafOf, Math.max(page + 1, leafOf.length + (leafOf.length >> 1)));
@@ -217,9 +224,9 @@ final class CountedBTree {
     }
 
     private static int indexInLeaf(Leaf leaf, int slot) {
-        int[] slots = leaf.slots;
+        int[] refs = leaf.refs;
         for (int i = 0, n = leaf.size; i < n; i++) {
-            if (slots[i] == slot) {
+            if (refs[i] == slot) {
                 return i;
             }
         }
@@ -249,9 +256,9 @@ final class CountedBTree {
         int oldSucc = succLeaf == null ? 0 : flagAt(succLeaf, succPos);
 
         int tail = leaf.size - pos;
-        System.arraycopy(leaf.slots, pos, leaf.slots, pos + 1, tail);
+        System.arraycopy(leaf.refs, pos, leaf.refs, pos + 1, tail);
         System.arraycopy(leaf.scores, pos, leaf.scores, pos + 1, tail);
-        leaf.slots[pos] = slot;
+        leaf.refs[pos] = slot;
         leaf.scores[pos] = score;
         leaf.size++;
         setLeafOf(slot, leaf);
@@ -285,7 +292,7 @@ final class CountedBTree {
         int oldSucc = succLeaf == null ? 0 : flagAt(succLeaf, succPos);
 
         int tail = leaf.size - pos - 1;
-        System.arraycopy(leaf.slots, pos + 1, leaf.slots, pos, tail);
+        System.arraycopy(leaf.refs, pos + 1, leaf.refs, pos, tail);
         System.arraycopy(leaf.scores, pos + 1, leaf.scores, pos, tail);
         leaf.size--;
         setLeafOf(slot, null);
@@ -328,16 +335,16 @@ final class CountedBTree {
         int slot;
         if (n instanceof Leaf) {
             s = ((Leaf) n).scores[0];
-            slot = ((Leaf) n).slots[0];
+            slot = ((Leaf) n).refs[0];
         } else {
             s = ((Inner) n).sepScore[0];
-            slot = ((Inner) n).sepSlot[0];
+            slot = ((Inner) n).sepRef[0];
         }
         Node child = n;
         for (Inner p = n.parent; p != null; child = p, p = p.parent) {
             int i = child.index;
             p.sepScore[i] = s;
-            p.sepSlot[i] = slot;
+            p.sepRef[i] = slot;
             if (i != 0) {
                 return;
             }
@@ -357,12 +364,12 @@ final class CountedBTree {
         leafCount++;
         int mid = leaf.size / 2;
         int moved = leaf.size - mid;
-        System.arraycopy(leaf.slots, mid, right.slots, 0, moved);
+        System.arraycopy(leaf.refs, mid, right.refs, 0, moved);
         System.arraycopy(leaf.scores, mid, right.scores, 0, moved);
         right.size = moved;
         leaf.size = mid;
         for (int i = 0; i < moved; i++) {
-            setLeafOf(right.slots[i], right);
+            setLeafOf(right.refs[i], right);
         }
         right.next = leaf.next;
         if (right.next != null) {
@@ -372,7 +379,7 @@ final class CountedBTree {
         leaf.next = right;
         right.starts = startsOf(right, 0, moved);
         leaf.starts -= right.starts;
-        insertAfter(leaf, right, moved, right.starts, right.scores[0], right.slots[0]);
+        insertAfter(leaf, right, moved, right.starts, right.scores[0], right.refs[0]);
     }
 
     private void splitInner(Inner in) {
@@ -386,7 +393,7 @@ final class CountedBTree {
         in.size = mid;
         in.total -= right.total;
         in.totalStarts -= right.totalStarts;
-        insertAfter(in, right, right.total, right.totalStarts, right.sepScore[0], right.sepSlot[0]);
+        insertAfter(in, right, right.total, right.totalStarts, right.sepScore[0], right.sepRef[0]);
     }
 
     /** Copies kids [from, from+n) of src to dst at {@code at}, re-parenting and adding their totals to dst. */
@@ -394,7 +401,7 @@ final class CountedBTree {
         System.arraycopy(src.kids, from, dst.kids, at, n);
         System.arraycopy(src.agg, 2 * from, dst.agg, 2 * at, 2 * n);
         System.arraycopy(src.sepScore, from, dst.sepScore, at, n);
-        System.arraycopy(src.sepSlot, from, dst.sepSlot, at, n);
+        System.arraycopy(src.sepRef, from, dst.sepRef, at, n);
         for (int i = at; i < at + n; i++) {
             dst.kids[i].parent = dst;
             dst.kids[i].index = i;
@@ -410,9 +417,9 @@ final class CountedBTree {
             Inner r = new Inner(innerCap);
             innerCount++;
             if (left instanceof Leaf) {
-                r.put(0, left, countOf(left), startsOf(left), ((Leaf) left).scores[0], ((Leaf) left).slots[0]);
+                r.put(0, left, countOf(left), startsOf(left), ((Leaf) left).scores[0], ((Leaf) left).refs[0]);
             } else {
-                r.put(0, left, countOf(left), startsOf(left), ((Inner) left).sepScore[0], ((Inner) left).sepSlot[0]);
+                r.put(0, left, countOf(left), startsOf(left), ((Inner) left).sepScore[0], ((Inner) left).sepRef[0]);
             }
             r.put(1, right, count, starts, sepS, sepSl);
             r.size = 2;
@@ -458,10 +465,10 @@ final class CountedBTree {
         Leaf l = (Leaf) p.kids[li];
         Leaf r = (Leaf) p.kids[li + 1];
         if (l.size + r.size <= leafCap) {
-            System.arraycopy(r.slots, 0, l.slots, l.size, r.size);
+            System.arraycopy(r.refs, 0, l.refs, l.size, r.size);
             System.arraycopy(r.scores, 0, l.scores, l.size, r.size);
             for (int k = 0; k < r.size; k++) {
-                setLeafOf(r.slots[k], l);
+                setLeafOf(r.refs[k], l);
             }
             l.size += r.size;
             l.starts += r.starts;
@@ -473,23 +480,23 @@ final class CountedBTree {
         int keepLeft = (l.size + r.size) / 2;
         if (l.size < keepLeft) {
             int k = keepLeft - l.size;
-            System.arraycopy(r.slots, 0, l.slots, l.size, k);
+            System.arraycopy(r.refs, 0, l.refs, l.size, k);
             System.arraycopy(r.scores, 0, l.scores, l.size, k);
-            System.arraycopy(r.slots, k, r.slots, 0, r.size - k);
+            System.arraycopy(r.refs, k, r.refs, 0, r.size - k);
             System.arraycopy(r.scores, k, r.scores, 0, r.size - k);
             for (int j = l.size; j < l.size + k; j++) {
-                setLeafOf(l.slots[j], l);
+                setLeafOf(l.refs[j], l);
             }
             l.size += k;
             r.size -= k;
         } else {
             int k = l.size - keepLeft;
-            System.arraycopy(r.slots, 0, r.slots, k, r.size);
+            System.arraycopy(r.refs, 0, r.refs, k, r.size);
             System.arraycopy(r.scores, 0, r.scores, k, r.size);
-            System.arraycopy(l.slots, keepLeft, r.slots, 0, k);
+            System.arraycopy(l.refs, keepLeft, r.refs, 0, k);
             System.arraycopy(l.scores, keepLeft, r.scores, 0, k);
             for (int j = 0; j < k; j++) {
-                setLeafOf(r.slots[j], r);
+                setLeafOf(r.refs[j], r);
             }
             l.size -= k;
             r.size += k;
@@ -571,7 +578,7 @@ final class CountedBTree {
         System.arraycopy(n.kids, from, n.kids, to, len);
         System.arraycopy(n.agg, 2 * from, n.agg, 2 * to, 2 * len);
         System.arraycopy(n.sepScore, from, n.sepScore, to, len);
-        System.arraycopy(n.sepSlot, from, n.sepSlot, to, len);
+        System.arraycopy(n.sepRef, from, n.sepRef, to, len);
     }
 
     private static void recount(Inner n) {
@@ -587,9 +594,9 @@ final class CountedBTree {
 
     // ------------------------------------------------------------------ bulk build
 
-    /** Replaces the content with slots already sorted by key; {@code scoreBySlot[slot]} is each score. */
-    void build(int[] sortedSlots, double[] scoreBySlot) {
-        int n = sortedSlots.length;
+    /** Replaces the content with refs sorted by key; {@code sortedScores[i]} is the score of {@code sortedRefs[i]}. */
+    void build(int[] sortedRefs, double[] sortedScores) {
+        int n = sortedRefs.length;
         size = n;
         leafOf = new Leaf[0][];
         if (n == 0) {
@@ -606,10 +613,10 @@ final class CountedBTree {
             int cnt = n / leaves + (li < n % leaves ? 1 : 0);
             Leaf leaf = new Leaf(leafCap);
             for (int j = 0; j < cnt; j++) {
-                int slot = sortedSlots[at++];
-                leaf.slots[j] = slot;
-                leaf.scores[j] = scoreBySlot[slot];
-                setLeafOf(slot, leaf);
+                int ref = sortedRefs[at];
+                leaf.refs[j] = ref;
+                leaf.scores[j] = sortedScores[at++];
+                setLeafOf(ref, leaf);
             }
             leaf.size = cnt;
             leaf.prev = prev;
@@ -633,9 +640,9 @@ final class CountedBTree {
                 for (int j = 0; j < cnt; j++) {
                     Node kid = level[k++];
                     if (kid instanceof Leaf) {
-                        in.put(j, kid, countOf(kid), startsOf(kid), ((Leaf) kid).scores[0], ((Leaf) kid).slots[0]);
+                        in.put(j, kid, countOf(kid), startsOf(kid), ((Leaf) kid).scores[0], ((Leaf) kid).refs[0]);
                     } else {
-                        in.put(j, kid, countOf(kid), startsOf(kid), ((Inner) kid).sepScore[0], ((Inner) kid).sepSlot[0]);
+                        in.put(j, kid, countOf(kid), startsOf(kid), ((Inner) kid).sepScore[0], ((Inner) kid).sepRef[0]);
                     }
                 }
                 in.size = cnt;
@@ -647,6 +654,26 @@ final class CountedBTree {
         }
         root = level[0];
         root.parent = null;
+    }
+
+    /** Rewrites every ref (arena compaction), then re-publishes the separators. */
+    void relocateRefs(IntUnaryOperator relocate) {
+        for (Leaf leaf = head; leaf != null; leaf = leaf.next) {
+            for (int i = 0; i < leaf.size; i++) {
+                leaf.refs[i] = relocate.applyAsInt(leaf.refs[i]);
+            }
+        }
+        refreshSeparators(root);
+    }
+
+    private static void refreshSeparators(Node n) {
+        if (n instanceof Inner) {
+            Inner in = (Inner) n;
+            for (int i = 0; i < in.size; i++) {
+                refreshSeparators(in.kids[i]);
+                in.sepRef[i] = firstLeaf(in.kids[i]).refs[0];
+            }
+        }
     }
 
     // ------------------------------------------------------------------ reads
@@ -709,7 +736,7 @@ final class CountedBTree {
         long competition = q > 0 || flagAt(leaf, 0) == 1
                 ? ordinal - (pos - q)
                 : 1 + countBefore(s, Long.MIN_VALUE, null, false);
-        int slot = leaf.slots[pos];
+        int slot = leaf.refs[pos];
         return new Ranked(store.entity(slot), s, store.reachedAt(slot), ordinal, competition, dense);
     }
 
@@ -747,7 +774,7 @@ final class CountedBTree {
                     return;
                 }
             }
-            int slot = leaf.slots[pos];
+            int slot = leaf.refs[pos];
             out.add(run.next(store.entity(slot), leaf.scores[pos], store.reachedAt(slot)));
         }
     }
@@ -756,7 +783,7 @@ final class CountedBTree {
         RankRun run = RankRun.fromTop();
         for (Leaf leaf = head; leaf != null; leaf = leaf.next) {
             for (int i = 0; i < leaf.size; i++) {
-                int slot = leaf.slots[i];
+                int slot = leaf.refs[i];
                 run.visit(store.entity(slot), leaf.scores[i], store.reachedAt(slot), visitor);
             }
         }
@@ -765,7 +792,7 @@ final class CountedBTree {
     /** Bytes held by the tree's nodes and the leafOf column (compressed oops assumed). */
     long estimatedBytes() {
         long leafBytes = 48 + (16 + 4L * (leafCap + 1)) + (16 + 8L * (leafCap + 1));
-        // object + kids (4 B refs) + agg (2 ints) + sepScore (double) + sepSlot (int), per kid slot
+        // object + kids (4 B refs) + agg (2 ints) + sepScore (double) + sepRef (int), per kid slot
         long innerBytes = 48 + 4 * 16 + (4 + 8 + 8 + 4L) * (innerCap + 1);
         long bytes = leafCount * leafBytes + innerCount * innerBytes;
         for (Leaf[] page : leafOf) {
@@ -792,8 +819,10 @@ final class CountedBTree {
             check(leaf.prev == prevLeaf, "broken prev link");
             check(leaf.size > 0 || (leaf == root && size == 0), "empty leaf in chain");
             for (int i = 0; i < leaf.size; i++) {
-                int slot = leaf.slots[i];
-                check(leafOf(slot) == leaf, "leafOf mismatch for slot " + slot);
+                int slot = leaf.refs[i];
+                check(leafOf(slot) == leaf, "leafOf mismatch for ref " + slot);
+                check(store.find(store.entity(slot).getBytes(StandardCharsets.UTF_8)) == slot,
+                        "hash table does not find ref " + slot);
                 if (prevSlot >= 0) {
                     int c = compare(prevScore, store.reachedAt(prevSlot), null, leaf.scores[i], slot);
                     if (prevScore == leaf.scores[i] && store.reachedAt(prevSlot) == store.reachedAt(slot)) {
@@ -834,7 +863,7 @@ final class CountedBTree {
             check(c == in.count(i), "count mismatch");
             check(startsOf(kid) == in.starts(i), "starts mismatch");
             Leaf first = firstLeaf(kid);
-            check(first.slots[0] == in.sepSlot[i] && first.scores[0] == in.sepScore[i], "separator is not the child's minimum");
+            check(first.refs[0] == in.sepRef[i] && first.scores[0] == in.sepScore[i], "separator is not the child's minimum");
             total += c;
             starts += in.starts(i);
         }
