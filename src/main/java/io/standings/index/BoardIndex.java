@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * between, and wait at most for one batch to apply (about 1-2 µs per write). Result objects are
  * built under the read lock and are immutable afterwards.
  */
-public final class BoardIndex implements RankIndex, Batch.Sink {
+public final class BoardIndex implements RankIndex {
     private final Order order;
     private final EntityStore store;
     private final CountedBTree tree;
@@ -158,22 +158,24 @@ public final class BoardIndex implements RankIndex, Batch.Sink {
         batch.accept(b);
         lock.writeLock().lock();
         try {
-            return b.replay(this);
+            return b.replay(unlocked);
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    /** Batch replay: arguments were validated when recorded; the write lock is held. */
-    @Override
-    public boolean upsertUnlocked(String entity, double score, long reachedAt) {
-        return upsert(entity.getBytes(StandardCharsets.UTF_8), score, reachedAt);
-    }
+    /** Batch replay target: arguments were validated when recorded; the write lock is held. */
+    private final Batch.Sink unlocked = new Batch.Sink() {
+        @Override
+        public boolean applyUpsert(String entity, double score, long reachedAt) {
+            return upsert(entity.getBytes(StandardCharsets.UTF_8), score, reachedAt);
+        }
 
-    @Override
-    public boolean removeUnlocked(String entity) {
-        return remove(entity.getBytes(StandardCharsets.UTF_8));
-    }
+        @Override
+        public boolean applyRemove(String entity) {
+            return remove(entity.getBytes(StandardCharsets.UTF_8));
+        }
+    };
 
     private boolean upsert(byte[] id, double score, long reachedAt) {
         int ref = store.find(id);

@@ -89,6 +89,16 @@ class InputValidationTest {
     }
 
     @ParameterizedTest
+    @MethodSource("indexes")
+    void hugeLimitsAndRadiiAreClamped(RankIndex index) {
+        index.applyBatch(w -> w.upsert("a", 3, 0).upsert("b", 2, 0).upsert("c", 1, 0));
+        assertThat(index.around("b", Integer.MAX_VALUE)).extracting(Ranked::entity).containsExactly("a", "b", "c");
+        assertThat(index.window(2, Integer.MAX_VALUE)).extracting(Ranked::entity).containsExactly("b", "c");
+        assertThat(index.window(Long.MAX_VALUE, 10)).isEmpty();
+        assertThat(index.top(0)).isEmpty();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"!!!", "AAAA", "not+base64/", "AQ", "AQAAAAAAAAAAAAAAAAAAAAAAYWJj"})
     void rejectsMalformedCursors(String cursor) {
         for (RankIndex index : List.of(new BoardIndex(Order.DESC), new TreeMapBoardIndex(Order.DESC))) {
