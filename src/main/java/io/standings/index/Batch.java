@@ -15,9 +15,9 @@ final class Batch implements RankIndex.Writer {
 
     /** Target of a replay: the unlocked mutations of an index. */
     interface Sink {
-        boolean upsertUnlocked(String entity, double score, long reachedAt);
+        boolean applyUpsert(String entity, double score, long reachedAt);
 
-        boolean removeUnlocked(String entity);
+        boolean applyRemove(String entity);
     }
 
     @Override
@@ -50,8 +50,8 @@ final class Batch implements RankIndex.Writer {
     int replay(Sink sink) {
         int changed = 0;
         for (int i = 0; i < size; i++) {
-            boolean c = removes[i] ? sink.removeUnlocked(entities[i])
-                    : sink.upsertUnlocked(entities[i], scores[i], reachedAts[i]);
+            boolean c = removes[i] ? sink.applyRemove(entities[i])
+                    : sink.applyUpsert(entities[i], scores[i], reachedAts[i]);
             if (c) {
                 changed++;
             }

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * O(n) ordinal rank, O(distinct scores) competition and dense rank. One object graph per entry.
  * Concurrency: one {@link ReentrantReadWriteLock}, like {@link BoardIndex}.
  */
-public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
+public final class TreeMapBoardIndex implements RankIndex {
     private final Order order;
     private final Comparator<Entry> keyOrder;
     private final TreeSet<Entry> sorted;
@@ -32,19 +32,22 @@ public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
 
     public TreeMapBoardIndex(Order order) {
         this.order = order;
-        Comparator<Double> scoreOrder = (a, b) -> order.compareScores(a, b);
-        this.keyOrder = Comparator.<Entry, Double>comparing(Entry::score, scoreOrder)
-                .thenComparingLong(Entry::reachedAt)
-                .thenComparing(Entry::entity, Keys.ENTITY_ORDER);
+        this.keyOrder = (a, b) -> {
+            int c = order.compareScores(a.score(), b.score());
+            if (c == 0) {
+                c = Long.compare(a.reachedAt(), b.reachedAt());
+            }
+            return c != 0 ? c : Keys.compareEntities(a.entity(), b.entity());
+        };
         this.sorted = new TreeSet<>(keyOrder);
-        this.scoreCounts = new TreeMap<>(scoreOrder);
+        this.scoreCounts = new TreeMap<>((Double a, Double b) -> order.compareScores(a, b));
     }
 
     /** Builds an index from entries in any order; a later entry for the same entity wins. */
     public static TreeMapBoardIndex bulkLoad(Order order, Iterable<Entry> entries) {
         TreeMapBoardIndex index = new TreeMapBoardIndex(order);
         for (Entry e : entries) {
-            index.upsertUnlocked(e.entity(), e.score(), e.reachedAt());
+            index.doUpsert(e.entity(), e.score(), e.reachedAt());
         }
         return index;
     }
@@ -70,7 +73,7 @@ public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
         double s = Keys.checkScore(score);
         lock.writeLock().lock();
         try {
-            return upsertUnlocked(entity, s, reachedAt);
+            return doUpsert(entity, s, reachedAt);
         } finally {
             lock.writeLock().unlock();
         }
@@ -81,7 +84,7 @@ public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
         Keys.checkEntity(entity);
         lock.writeLock().lock();
         try {
-            return removeUnlocked(entity);
+            return doRemove(entity);
         } finally {
             lock.writeLock().unlock();
         }
@@ -93,14 +96,26 @@ public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
         batch.accept(b);
         lock.writeLock().lock();
         try {
-            return b.replay(this);
+            return b.replay(unlocked);
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    @Override
-    public boolean upsertUnlocked(String entity, double score, long reachedAt) {
+    /** Batch replay target; the write lock is held. */
+    private final Batch.Sink unlocked = new Batch.Sink() {
+        @Override
+        public boolean applyUpsert(String entity, double score, long reachedAt) {
+            return doUpsert(entity, score, reachedAt);
+        }
+
+        @Override
+        public boolean applyRemove(String entity) {
+            return doRemove(entity);
+        }
+    };
+
+    private boolean doUpsert(String entity, double score, long reachedAt) {
         Entry next = new Entry(entity, score, reachedAt);
         Entry prev = byEntity.get(entity);
         if (next.equals(prev)) {
@@ -115,8 +130,7 @@ public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
         return true;
     }
 
-    @Override
-    public boolean removeUnlocked(String entity) {
+    private boolean doRemove(String entity) {
         Entry prev = byEntity.remove(entity);
         if (prev == null) {
             return false;
@@ -235,7 +249,7 @@ public final class TreeMapBoardIndex implements RankIndex, Batch.Sink {
             for (long i = 1; i < from; i++) {
                 it.next();
             }
-            return collect(it, (int) (ordinal - from) + radius + 1);
+            return collect(it, (int) Math.min(Integer.MAX_VALUE, ordinal - from + radius + 1L));
         } finally {
             lock.readLock().unlock();
         }

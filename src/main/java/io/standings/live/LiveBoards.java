@@ -6,7 +6,7 @@ import io.standings.index.Entry;
 import io.standings.index.Order;
 import io.standings.index.RankIndex;
 import io.standings.index.Ranked;
-import io.standings.index.TreeMapBoardIndex;
+import io.standings.index.BoardIndex;
 import io.standings.ingest.BatchFolder;
 import io.standings.ingest.ScoreChange;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,11 +36,11 @@ public class LiveBoards {
     }
 
     public static RankIndex newIndex(Order order) {
-        return new TreeMapBoardIndex(order);
+        return new BoardIndex(order);
     }
 
     public static RankIndex loadIndex(Order order, List<Entry> entries) {
-        return TreeMapBoardIndex.bulkLoad(order, entries);
+        return BoardIndex.bulkLoad(order, entries);
     }
 
     /** The state the fold starts from. */
