@@ -23,12 +23,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *     --count 1000000 --boards 10 --entities 1000000 --ops set:1,incr:2,best:1 --malformed 0.01 --rate 0
  * </pre>
  *
+ * {@code --unique true} gives every event its own entity (e{i}) instead of a Zipf draw: N events load
+ * N entries, for benchmarks that need a board of a given size.
+ *
  * It prints what it sent as one line of {@code key=value} pairs, which scripts can parse.
  */
 public final class LoadGenerator {
 
     record Options(String bootstrap, String topic, long count, Duration duration, int boards, String boardPrefix,
-            int entities, double zipfExponent, Map<String, Integer> ops, double malformed, long rate, long seed) {
+            int entities, double zipfExponent, boolean unique, Map<String, Integer> ops, double malformed, long rate,
+            long seed) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -41,7 +45,7 @@ public final class LoadGenerator {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(128L << 20));
-        Zipf zipf = new Zipf(o.entities(), o.zipfExponent());
+        Zipf zipf = o.unique() ? null : new Zipf(o.entities(), o.zipfExponent());
         String[] opNames = o.ops().entrySet().stream().flatMap(e -> java.util.Collections.nCopies(e.getValue(), e.getKey()).stream())
                 .toArray(String[]::new);
         SplittableRandom random = new SplittableRandom(o.seed());
@@ -60,8 +64,9 @@ public final class LoadGenerator {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                String board = o.boardPrefix() + random.nextInt(o.boards());
-                String entity = "e" + String.format("%015d", zipf.next(random));
+                // --unique: event i is the only event of entity i, so N events make N entries (loading a board).
+                String board = o.boardPrefix() + (o.unique() ? sent % o.boards() : random.nextInt(o.boards()));
+                String entity = "e" + String.format("%015d", o.unique() ? sent : zipf.next(random));
                 String key = board + "/" + entity;
                 String value;
                 if (random.nextDouble() < o.malformed()) {
@@ -144,6 +149,7 @@ public final class LoadGenerator {
                 a.getOrDefault("board-prefix", "board-"),
                 Integer.parseInt(a.getOrDefault("entities", "1000000")),
                 Double.parseDouble(a.getOrDefault("zipf", "1.0")),
+                Boolean.parseBoolean(a.getOrDefault("unique", "false")),
                 ops,
                 Double.parseDouble(a.getOrDefault("malformed", "0")),
                 Long.parseLong(a.getOrDefault("rate", "0")),
@@ -152,7 +158,7 @@ public final class LoadGenerator {
 
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: LoadGenerator [--bootstrap host:port] [--topic t] [--count n | --duration PT60S]"
-                + " [--boards n] [--board-prefix p] [--entities n] [--zipf s] [--ops set:1,incr:2,best:1]"
+                + " [--boards n] [--board-prefix p] [--entities n] [--zipf s] [--unique true] [--ops set:1,incr:2,best:1]"
                 + " [--malformed 0.01] [--rate events-per-second, 0 = as fast as possible] [--seed n]");
         System.exit(2);
     }
