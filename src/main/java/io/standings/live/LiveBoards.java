@@ -173,6 +173,11 @@ public class LiveBoards {
         return indexes.entrySet().stream().anyMatch(e -> e.getKey().startsWith(board + "@") && e.getValue().size() > 0);
     }
 
+    /** Every live index by "board@period" (a read-only view, for metrics and snapshots). */
+    public Map<String, RankIndex> indexes() {
+        return java.util.Collections.unmodifiableMap(indexes);
+    }
+
     /** Every live "board@period" with its entry count. */
     public Map<String, Long> sizes() {
         Map<String, Long> sizes = new LinkedHashMap<>();
