@@ -38,7 +38,7 @@ public final class BatchFolder {
     }
 
     public static List<ScoreChange> fold(List<ScoreEvent> events, Boards boards, CurrentScores current) {
-        Map<Key, State> states = new LinkedHashMap<>();
+        Map<Key, State> states = new LinkedHashMap<>(Math.max(16, events.size() * 2));
         for (ScoreEvent event : events) {
             Board board = boards.board(event.board());
             Key key = new Key(event.board(), board.periodOf(event.timestamp()), event.entity());
@@ -60,6 +60,17 @@ public final class BatchFolder {
     }
 
     private record Key(String board, String period, String entity) {
+        /** Mixed: entity ids like e000123 and board ids like board-1 differ in their last characters only. */
+        @Override
+        public int hashCode() {
+            int h = entity.hashCode() * 0x9E3779B1 + board.hashCode();
+            return h * 0x9E3779B1 + period.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && entity.equals(k.entity) && board.equals(k.board) && period.equals(k.period);
+        }
     }
 
     private static final class State {

@@ -123,7 +123,8 @@ public class ScoreEventConsumer {
         }
         duplicates.increment(skipped);
         batchSize.record(records.count());
-        List<ScoreChange> changes = BatchFolder.fold(events, this::board, live::current);
+        Map<String, Board> batchBoards = new java.util.HashMap<>();
+        List<ScoreChange> changes = BatchFolder.fold(events, id -> batchBoards.computeIfAbsent(id, this::board), live::current);
         List<OffsetAdvance> offsets = List.copyOf(advances.values());
         return boards.persistAutoCreated()
                 .chain(() -> deadLetters.publish(rejected))
