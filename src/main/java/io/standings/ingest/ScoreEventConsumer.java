@@ -87,6 +87,7 @@ public class ScoreEventConsumer {
                 .onFailure().invoke(e -> Log.warnf("Redis write failed, retrying: %s", e.getMessage()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely()
                 .invoke(() -> live.apply(changes, id -> board(id).order()))
+                .invoke(() -> live.advance(records.count()))
                 .chain(() -> deadLetters.publish(rejected))
                 .invoke(() -> {
                     applied.increment(events.size());

@@ -9,14 +9,17 @@ import io.standings.index.TreeMapBoardIndex;
 import io.standings.ingest.BatchFolder;
 import io.standings.ingest.ScoreChange;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -27,7 +30,38 @@ import java.util.function.Function;
 @ApplicationScoped
 public class LiveBoards {
 
+    /** Told which boards a batch changed, after the batch is visible to readers. */
+    @FunctionalInterface
+    public interface ChangeListener {
+        /** Called on the ingest's thread: must only record the fact and return at once. */
+        void boardsChanged(Set<String> boards);
+    }
+
     private final ConcurrentMap<String, RankIndex> indexes = new ConcurrentHashMap<>();
+    private final AtomicLong asOf = new AtomicLong();
+    private final List<ChangeListener> listeners;
+
+    public LiveBoards(Instance<ChangeListener> listeners) {
+        this.listeners = listeners.stream().toList();
+    }
+
+    /**
+     * The read token: the number of Kafka records whose effect this instance has applied since it
+     * started. Read it before reading an index, so an answer reflects at least that many records.
+     */
+    public long asOf() {
+        return asOf.get();
+    }
+
+    /** Called by the ingest right after {@link #apply}, with the number of records of the applied batch. */
+    public void advance(long appliedRecords) {
+        asOf.addAndGet(appliedRecords);
+    }
+
+    /** The board's index, for reading; empty until the board's first entry arrives. */
+    public Optional<RankIndex> index(String board) {
+        return Optional.ofNullable(indexes.get(board));
+    }
 
     /** The state the fold starts from. */
     public BatchFolder.Current current(String board, String entity) {
@@ -56,6 +90,12 @@ public class LiveBoards {
                 }
             });
         });
+        if (!byBoard.isEmpty()) {
+            Set<String> changed = Set.copyOf(byBoard.keySet());
+            for (ChangeListener listener : listeners) {
+                listener.boardsChanged(changed);
+            }
+        }
     }
 
     public Optional<EntryView> entry(Board board, String entity) {
@@ -63,7 +103,8 @@ public class LiveBoards {
         if (index == null) {
             return Optional.empty();
         }
-        return index.ranked(entity).map(r -> view(board, r, index.size()));
+        long token = asOf();
+        return index.ranked(entity).map(r -> view(board, r, index.size(), token));
     }
 
     public long size(String board) {
@@ -71,14 +112,9 @@ public class LiveBoards {
         return index == null ? 0 : index.size();
     }
 
-    private static EntryView view(Board board, Ranked r, long total) {
+    private static EntryView view(Board board, Ranked r, long total, long token) {
         long size = Math.max(total, r.ordinalRank());
-        long rank = switch (board.ties()) {
-            case ORDINAL -> r.ordinalRank();
-            case COMPETITION -> r.competitionRank();
-            case DENSE -> r.denseRank();
-        };
-        return new EntryView(board.id(), r.entity(), r.score(), rank, r.ordinalRank(), size, r.percentile(size),
-                Instant.ofEpochMilli(r.reachedAt()));
+        return new EntryView(board.id(), r.entity(), r.score(), board.rankOf(r), r.ordinalRank(), size,
+                r.percentile(size), Instant.ofEpochMilli(r.reachedAt()), token);
     }
 }
