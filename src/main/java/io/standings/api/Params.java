@@ -11,11 +11,11 @@ import java.util.regex.Pattern;
  * Query parameters are taken as text and parsed here, so that a malformed number is a 400
  * problem+json naming the parameter rather than a framework 404.
  */
-final class Params {
+public final class Params {
 
-    static final int MAX_LIMIT = 1000;
-    static final int MAX_RADIUS = 100;
-    static final int MAX_IDS = 1000;
+    public static final int MAX_LIMIT = 1000;
+    public static final int MAX_RADIUS = 100;
+    public static final int MAX_IDS = 1000;
 
     private static final Pattern DIGITS = Pattern.compile("-?[0-9]{1,19}");
 
@@ -23,7 +23,7 @@ final class Params {
     }
 
     /** An integer in [min, max]; {@code fallback} when the parameter is absent. */
-    static int intIn(String name, String text, int min, int max, int fallback) {
+    public static int intIn(String name, String text, int min, int max, int fallback) {
         if (text == null) {
             return fallback;
         }
@@ -31,7 +31,7 @@ final class Params {
     }
 
     /** A long in [min, max]; the parameter must be present. */
-    static long longIn(String name, String text, long min, long max) {
+    public static long longIn(String name, String text, long min, long max) {
         String rule = name + " must be an integer from " + min + " to " + max;
         if (text == null || !DIGITS.matcher(text).matches()) {
             throw ProblemException.badRequest(rule);
@@ -49,7 +49,7 @@ final class Params {
     }
 
     /** The entity ids of every {@code ids} parameter, split on commas, empty parts skipped, duplicates once. */
-    static List<String> ids(List<String> values) {
+    public static List<String> ids(List<String> values) {
         Set<String> ids = new LinkedHashSet<>();
         if (values != null) {
             for (String value : values) {

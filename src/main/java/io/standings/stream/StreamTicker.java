@@ -1,0 +1,86 @@
+package io.standings.stream;
+
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.standings.board.Board;
+import io.standings.board.BoardRegistry;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The fan-out clock (a Vert.x periodic timer, {@code standings.sse.tick}): recomputes the states of the
+ * boards the {@link ChangeFeed} marked, once per (board, N) or (board, entity) however many clients share
+ * it, offers them to the subscriptions, then flushes every subscription (data, heartbeat or release).
+ * Only index reads and JSON writing happen here; writes to clients are asynchronous.
+ */
+@ApplicationScoped
+public class StreamTicker {
+
+    private final ChangeFeed feed;
+    private final SubscriptionRegistry subscriptions;
+    private final StreamStates states;
+    private final BoardRegistry boards;
+    private final StreamConfig config;
+    private final Vertx vertx;
+    private long timer = -1;
+
+    public StreamTicker(ChangeFeed feed, SubscriptionRegistry subscriptions, StreamStates states, BoardRegistry boards,
+            StreamConfig config, Vertx vertx) {
+        this.feed = feed;
+        this.subscriptions = subscriptions;
+        this.states = states;
+        this.boards = boards;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    void start(@Observes StartupEvent started) {
+        timer = vertx.setPeriodic(Math.max(1, config.tick().toMillis()), id -> tick());
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        subscriptions.all().forEach(Subscription::close);
+    }
+
+    void tick() {
+        try {
+            for (String boardId : feed.drain()) {
+                recompute(boardId);
+            }
+            long now = System.nanoTime();
+            long minInterval = config.minInterval().toNanos();
+            long heartbeat = config.heartbeat().toNanos();
+            for (Subscription subscription : subscriptions.all()) {
+                subscription.flush(now, minInterval, heartbeat);
+            }
+        } catch (RuntimeException e) {
+            Log.errorf(e, "SSE tick failed");
+        }
+    }
+
+    private void recompute(String boardId) {
+        var ofBoard = subscriptions.ofBoard(boardId);
+        if (ofBoard.isEmpty()) {
+            return;
+        }
+        Optional<Board> board = boards.find(boardId);
+        if (board.isEmpty()) {
+            return;
+        }
+        Map<Subscription.Topic, StreamState> computed = new HashMap<>();
+        for (Subscription subscription : ofBoard) {
+            StreamState state = computed.computeIfAbsent(subscription.topic, topic -> topic.isTop()
+                    ? states.top(board.get(), topic.limit())
+                    : states.entry(board.get(), topic.entity()));
+            subscription.offer(state);
+        }
+    }
+}
