@@ -30,16 +30,33 @@ public final class SseClient implements AutoCloseable {
     private final Thread reader;
     private volatile boolean ended;
 
-    private SseClient(HttpResponse<InputStream> response) {
+    private SseClient(HttpResponse<InputStream> response, boolean paused) {
         this.response = response;
         this.reader = new Thread(this::read, "sse-client");
         this.reader.setDaemon(true);
-        if (response.statusCode() == 200) {
+        if (response.statusCode() == 200 && !paused) {
             reader.start();
         }
     }
 
     public static SseClient open(String url, String... headers) {
+        return open(url, false, headers);
+    }
+
+    /**
+     * Opens the stream but reads nothing until {@link #resume()}: a stalled client, whose TCP window
+     * closes once the buffers between it and the server are full.
+     */
+    public static SseClient openPaused(String url) {
+        return open(url, true);
+    }
+
+    /** Starts reading a stream opened with {@link #openPaused}. */
+    public void resume() {
+        reader.start();
+    }
+
+    private static SseClient open(String url, boolean paused, String... headers) {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET();
@@ -47,7 +64,7 @@ public final class SseClient implements AutoCloseable {
             request.header(headers[i], headers[i + 1]);
         }
         try {
-            return new SseClient(client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+            return new SseClient(client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()), paused);
         } catch (IOException e) {
             throw new IllegalStateException("could not open " + url, e);
         } catch (InterruptedException e) {
