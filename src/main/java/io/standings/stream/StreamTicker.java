@@ -11,12 +11,15 @@ import jakarta.enterprise.event.Observes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The fan-out clock (a Vert.x periodic timer, {@code standings.sse.tick}): recomputes the states of the
  * boards the {@link ChangeFeed} marked, once per (board, N) or (board, entity) however many clients share
  * it, offers them to the subscriptions, then flushes every subscription (data, heartbeat or release).
- * Only index reads and JSON writing happen here; writes to clients are asynchronous.
+ * The work runs on a worker thread (the timer only dispatches it), so a tick over many subscriptions
+ * never delays the requests an event loop serves; a tick that is still running when the next one is due
+ * makes that one skip. Writes to clients are asynchronous.
  */
 @ApplicationScoped
 public class StreamTicker {
@@ -27,6 +30,7 @@ public class StreamTicker {
     private final BoardRegistry boards;
     private final StreamConfig config;
     private final Vertx vertx;
+    private final AtomicBoolean running = new AtomicBoolean();
     private long timer = -1;
 
     public StreamTicker(ChangeFeed feed, SubscriptionRegistry subscriptions, StreamStates states, BoardRegistry boards,
@@ -40,7 +44,18 @@ public class StreamTicker {
     }
 
     void start(@Observes StartupEvent started) {
-        timer = vertx.setPeriodic(Math.max(1, config.tick().toMillis()), id -> tick());
+        timer = vertx.setPeriodic(Math.max(1, config.tick().toMillis()), id -> {
+            if (running.compareAndSet(false, true)) {
+                vertx.executeBlocking(() -> {
+                    try {
+                        tick();
+                    } finally {
+                        running.set(false);
+                    }
+                    return null;
+                }, false);
+            }
+        });
     }
 
     void stop(@Observes ShutdownEvent stopping) {
