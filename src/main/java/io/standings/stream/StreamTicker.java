@@ -67,9 +67,7 @@ public class StreamTicker {
 
     void tick() {
         try {
-            for (String boardId : feed.drain()) {
-                recompute(boardId);
-            }
+            feed.drain().forEach(this::recompute);
             long now = System.nanoTime();
             long minInterval = config.minInterval().toNanos();
             long heartbeat = config.heartbeat().toNanos();
@@ -81,7 +79,7 @@ public class StreamTicker {
         }
     }
 
-    private void recompute(String boardId) {
+    private void recompute(String boardId, long changedNanos) {
         var ofBoard = subscriptions.ofBoard(boardId);
         if (ofBoard.isEmpty()) {
             return;
@@ -92,9 +90,9 @@ public class StreamTicker {
         }
         Map<Subscription.Topic, StreamState> computed = new HashMap<>();
         for (Subscription subscription : ofBoard) {
-            StreamState state = computed.computeIfAbsent(subscription.topic, topic -> topic.isTop()
+            StreamState state = computed.computeIfAbsent(subscription.topic, topic -> (topic.isTop()
                     ? states.top(board.get(), topic.limit())
-                    : states.entry(board.get(), topic.entity()));
+                    : states.entry(board.get(), topic.entity())).changedAt(changedNanos));
             subscription.offer(state);
         }
     }

@@ -6,6 +6,7 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * One SSE client. Its buffer is a single slot holding the latest state not yet written, plus at most one
@@ -35,19 +36,23 @@ final class Subscription {
     private final SseEventSink sink;
     private final Sse sse;
     private final Consumer<Subscription> onClose;
+    private final LongConsumer pushDelay;
 
     // All guarded by this.
     private Object lastContent;
     private long lastAsOf = -1;
     private String pending;
+    private long pendingChangedNanos;
     private boolean writing;
     private boolean closed;
     private long nextId = 1;
     private long lastEventNanos;
     private long lastWriteNanos;
 
-    Subscription(Board board, Topic topic, SseEventSink sink, Sse sse, Consumer<Subscription> onClose, long now) {
+    Subscription(Board board, Topic topic, SseEventSink sink, Sse sse, Consumer<Subscription> onClose,
+            LongConsumer pushDelay, long now) {
         this.board = board;
+        this.pushDelay = pushDelay;
         this.topic = topic;
         this.sink = sink;
         this.sse = sse;
@@ -67,6 +72,9 @@ final class Subscription {
         lastContent = state.content();
         lastAsOf = state.asOf();
         pending = state.json();
+        if (pendingChangedNanos == 0) {
+            pendingChangedNanos = state.changedNanos();
+        }
     }
 
     /**
@@ -75,6 +83,7 @@ final class Subscription {
      */
     void flush(long now, long minIntervalNanos, long heartbeatNanos) {
         OutboundSseEvent event;
+        long changedNanos = 0;
         synchronized (this) {
             if (closed) {
                 return;
@@ -87,6 +96,8 @@ final class Subscription {
                 event = sse.newEventBuilder().name(topic.eventName()).id(Long.toString(nextId++)).data(String.class, pending)
                         .build();
                 pending = null;
+                changedNanos = pendingChangedNanos;
+                pendingChangedNanos = 0;
                 lastEventNanos = now;
             } else if (now - lastWriteNanos >= heartbeatNanos) {
                 event = sse.newEventBuilder().comment("heartbeat").build();
@@ -101,6 +112,9 @@ final class Subscription {
         if (event == null) {
             close();
             return;
+        }
+        if (changedNanos != 0) {
+            pushDelay.accept(System.nanoTime() - changedNanos);
         }
         try {
             sink.send(event).whenComplete((ignored, failure) -> written(failure));

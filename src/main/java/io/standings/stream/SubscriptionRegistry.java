@@ -2,6 +2,7 @@ package io.standings.stream;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.standings.api.ProblemException;
 import io.standings.board.Board;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,6 +10,7 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.Collection;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,12 +24,16 @@ public class SubscriptionRegistry {
     private final AtomicInteger count = new AtomicInteger();
     private final StreamConfig config;
     private final StreamStates states;
+    private final Timer pushDelay;
 
     public SubscriptionRegistry(StreamConfig config, StreamStates states, MeterRegistry meters) {
         this.config = config;
         this.states = states;
         Gauge.builder("standings.sse.subscribers", count, AtomicInteger::get)
                 .description("Open SSE subscriptions").register(meters);
+        this.pushDelay = Timer.builder("standings.sse.push.delay")
+                .description("From a change applied to the index to the start of the push that shows it")
+                .publishPercentiles(0.5, 0.99).register(meters);
     }
 
     /**
@@ -42,7 +48,8 @@ public class SubscriptionRegistry {
                     + "); try again later", Math.max(1, config.retryAfter().toSeconds()));
         }
         long now = System.nanoTime();
-        Subscription subscription = new Subscription(board, topic, sink, sse, this::release, now);
+        Subscription subscription = new Subscription(board, topic, sink, sse, this::release,
+                nanos -> pushDelay.record(nanos, TimeUnit.NANOSECONDS), now);
         all.add(subscription);
         byBoard.computeIfAbsent(board.id(), b -> ConcurrentHashMap.newKeySet()).add(subscription);
         subscription.offer(topic.isTop() ? states.top(board, topic.limit()) : states.entry(board, topic.entity()));
