@@ -133,6 +133,27 @@ class ReadApiIT {
     }
 
     @Test
+    void aHugeFromIsAnEmptyWindow() {
+        given().get("/api/v1/boards/rd/ranks?from=9223372036854775807&limit=1000").then().statusCode(200)
+                .body("entries", empty()).body("next", nullValue());
+    }
+
+    @Test
+    void asOfTellsAClientThatItsOwnWriteIsReflected() {
+        long before = given().get("/api/v1/boards/rd").jsonPath().getLong("asOf");
+        run.send("rd-asof/me", "{\"board\":\"rd-asof\",\"entity\":\"me\",\"value\":1}");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/api/v1/boards/rd-asof/entries/me").then().statusCode(200));
+        long after = given().get("/api/v1/boards/rd-asof/entries/me").jsonPath().getLong("asOf");
+        assertThat(after).isGreaterThan(before);
+        for (String path : List.of("/api/v1/boards", "/api/v1/boards/rd-asof", "/api/v1/boards/rd-asof/top",
+                "/api/v1/boards/rd-asof/ranks", "/api/v1/boards/rd-asof/entries?ids=me",
+                "/api/v1/boards/rd-asof/entries/me/around")) {
+            assertThat(given().get(path).jsonPath().getLong("asOf")).as(path).isGreaterThanOrEqualTo(after);
+        }
+    }
+
+    @Test
     void keysetPagingWalksTheWholeBoardOnce() {
         List<String> seen = new ArrayList<>();
         String cursor = "";
