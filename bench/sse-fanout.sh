@@ -28,6 +28,6 @@ until curl -sf "http://127.0.0.1:$PORT/api/v1/boards/fan" > /dev/null; do sleep 
 ulimit -n 65536 2>/dev/null || true
 java -Xmx512m -cp "$CP" bench/SseFanout.java "http://127.0.0.1:$PORT" 127.0.0.1:9092 "$TOPIC" fan "$K" "$R" "$D" 2>&1 | grep -v SLF4J
 echo "## server side: change applied to the index -> push started (standings_sse_push_delay_seconds)"
-curl -s "http://127.0.0.1:$PORT/q/metrics" | grep -E '^standings_sse_push_delay_seconds(\{quantile|_count|_max)' || true
+curl -s "http://127.0.0.1:$PORT/q/metrics" | grep -E '^standings_sse_(push_delay|tick)_seconds(\{quantile|_count|_max|_sum)' || true
 echo "## ingest: apply latency per batch (standings_ingest_apply_seconds)"
 curl -s "http://127.0.0.1:$PORT/q/metrics" | grep -E '^standings_ingest_apply_seconds(_count|_sum|_max)' || true

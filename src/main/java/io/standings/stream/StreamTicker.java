@@ -1,5 +1,7 @@
 package io.standings.stream;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -31,16 +33,19 @@ public class StreamTicker {
     private final StreamConfig config;
     private final Vertx vertx;
     private final AtomicBoolean running = new AtomicBoolean();
+    private final Timer tickTime;
     private long timer = -1;
 
     public StreamTicker(ChangeFeed feed, SubscriptionRegistry subscriptions, StreamStates states, BoardRegistry boards,
-            StreamConfig config, Vertx vertx) {
+            StreamConfig config, Vertx vertx, MeterRegistry meters) {
         this.feed = feed;
         this.subscriptions = subscriptions;
         this.states = states;
         this.boards = boards;
         this.config = config;
         this.vertx = vertx;
+        this.tickTime = Timer.builder("standings.sse.tick").description("Duration of one fan-out tick")
+                .publishPercentiles(0.5, 0.99).register(meters);
     }
 
     void start(@Observes StartupEvent started) {
@@ -66,6 +71,7 @@ public class StreamTicker {
     }
 
     void tick() {
+        long started = System.nanoTime();
         try {
             feed.drain().forEach(this::recompute);
             long now = System.nanoTime();
@@ -76,6 +82,8 @@ public class StreamTicker {
             }
         } catch (RuntimeException e) {
             Log.errorf(e, "SSE tick failed");
+        } finally {
+            tickTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 
