@@ -52,8 +52,13 @@ public class SubscriptionRegistry {
                 nanos -> pushDelay.record(nanos, TimeUnit.NANOSECONDS), now);
         all.add(subscription);
         byBoard.computeIfAbsent(board.id(), b -> ConcurrentHashMap.newKeySet()).add(subscription);
-        subscription.offer(topic.isTop() ? states.top(board, topic.limit()) : states.entry(board, topic.entity()));
-        subscription.flush(now, config.minInterval().toNanos(), config.heartbeat().toNanos());
+        try {
+            subscription.offer(topic.isTop() ? states.top(board, topic.limit()) : states.entry(board, topic.entity()));
+            subscription.flush(now, config.minInterval().toNanos(), config.heartbeat().toNanos());
+        } catch (RuntimeException e) {
+            subscription.close(); // never leak a slot of the cap
+            throw e;
+        }
     }
 
     private void release(Subscription subscription) {
