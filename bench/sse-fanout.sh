@@ -20,6 +20,7 @@ cleanup() {
   kill "$APP" 2>/dev/null || true; wait "$APP" 2>/dev/null || true
   redis-cli --scan --pattern "$PREFIX*" | xargs -r redis-cli unlink > /dev/null
   psql -h 127.0.0.1 -U standings -d standings -qc "DROP SCHEMA IF EXISTS $ID CASCADE" 2>/dev/null || true
+  java -cp "$CP" bench/DeleteTopics.java 127.0.0.1:9092 "$TOPIC" "$TOPIC.dlq" 2>/dev/null || true
 }
 trap cleanup EXIT
 until curl -sf "http://127.0.0.1:$PORT/q/health/live" > /dev/null; do sleep 0.5; done
