@@ -9,7 +9,8 @@ import java.time.Instant;
  * @param ordinalRank the unique position (ROW_NUMBER)
  * @param percentile share of entries ranked strictly below this one, 0–100
  * @param updatedAt when the entity's current score was reached
+ * @param asOf the read token (see {@code LiveBoards#asOf}): the answer reflects at least this many records
  */
 public record EntryView(String board, String entity, double score, long rank, long ordinalRank, long total,
-        double percentile, Instant updatedAt) {
+        double percentile, Instant updatedAt, long asOf) {
 }

@@ -3,6 +3,7 @@ package io.standings.api;
 import io.smallrye.mutiny.Uni;
 import io.standings.board.Ids;
 import io.standings.live.LiveAdmin;
+import io.standings.security.AdminOnly;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -15,6 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** Erasure of an entity from every board (privacy; admin). */
 @Path("/api/v1/entities/{entity}")
+@AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class ErasureResource {
 

@@ -11,7 +11,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
-        return respond(e.status(), e.title(), e.getMessage(), uri);
+        Response.ResponseBuilder answer = builder(e.status(), e.title(), e.getMessage(), uri);
+        e.headers().forEach(answer::header);
+        return answer.build();
     }
 
     @ServerExceptionMapper
@@ -34,9 +36,12 @@ public class ProblemMappers {
     }
 
     private static Response respond(int status, String title, String detail, UriInfo uri) {
+        return builder(status, title, detail, uri).build();
+    }
+
+    private static Response.ResponseBuilder builder(int status, String title, String detail, UriInfo uri) {
         return Response.status(status)
                 .type(Problem.MEDIA_TYPE)
-                .entity(new Problem("about:blank", title, status, detail, uri.getPath()))
-                .build();
+                .entity(new Problem("about:blank", title, status, detail, uri.getPath()));
     }
 }

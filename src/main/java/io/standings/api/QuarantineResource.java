@@ -5,6 +5,7 @@ import io.standings.board.Board;
 import io.standings.board.BoardRegistry;
 import io.standings.board.Ids;
 import io.standings.live.LiveAdmin;
+import io.standings.security.AdminOnly;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -21,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
  * resource class by its path first, and {@code /api/v1/boards/{board}/entries} would otherwise win.
  */
 @Path("/api/v1/boards/{board}/entries/{entity}/quarantine")
+@AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class QuarantineResource {
 

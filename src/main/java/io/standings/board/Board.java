@@ -1,6 +1,7 @@
 package io.standings.board;
 
 import io.standings.index.Order;
+import io.standings.index.Ranked;
 import java.time.ZoneId;
 
 /**
@@ -16,6 +17,18 @@ import java.time.ZoneId;
  */
 public record Board(String id, Order order, TiePolicy ties, Operation operator, Period period, ZoneId timeZone,
         Decay decay) {
+
+    /** The rank the API reports for this entry: the one the board's tie policy names. */
+    public long rankOf(Ranked r) {
+        switch (ties) {
+            case COMPETITION:
+                return r.competitionRank();
+            case DENSE:
+                return r.denseRank();
+            default:
+                return r.ordinalRank();
+        }
+    }
 
     public enum TiePolicy {
         /** ROW_NUMBER: every entry has its own position. */

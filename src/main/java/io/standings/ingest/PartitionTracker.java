@@ -92,6 +92,18 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         return known.get(RedisKeys.offsetField(topic, partition));
     }
 
+    /**
+     * The number of records whose effect the live state holds, summed over every partition this instance
+     * knows: grows with every applied batch, and survives restarts (it comes from the offsets in Redis).
+     */
+    public long appliedRecords() {
+        long total = 0;
+        for (Long offset : known.values()) {
+            total += offset + 1;
+        }
+        return total;
+    }
+
     public void advanced(List<OffsetAdvance> advances) {
         for (OffsetAdvance a : advances) {
             known.put(a.field(), a.next());

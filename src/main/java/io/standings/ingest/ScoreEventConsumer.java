@@ -138,6 +138,7 @@ public class ScoreEventConsumer {
                     }
                     live.apply(changes, id -> board(id).order());
                     tracker.advanced(offsets);
+                    live.advance(tracker.appliedRecords());
                     applied.increment(events.size());
                     applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
                     return null;

@@ -2,6 +2,7 @@ package io.standings.live;
 
 import io.smallrye.mutiny.Uni;
 import io.standings.board.Board;
+import io.standings.board.BoardRegistry;
 import io.standings.index.Entry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -21,14 +22,54 @@ public class LiveAdmin {
     public record Outcome(boolean changed, Set<String> periods) {
     }
 
+    /** A board definition change that would reinterpret the board's entries. */
+    public static final class ConflictException extends IllegalStateException {
+        ConflictException(String message) {
+            super(message);
+        }
+    }
+
     private final WriteLane lane;
     private final LiveBoards live;
     private final RedisScoreStore redis;
+    private final BoardRegistry boards;
 
-    public LiveAdmin(WriteLane lane, LiveBoards live, RedisScoreStore redis) {
+    public LiveAdmin(WriteLane lane, LiveBoards live, RedisScoreStore redis, BoardRegistry boards) {
         this.lane = lane;
         this.live = live;
         this.redis = redis;
+        this.boards = boards;
+    }
+
+    /**
+     * Creates or updates a board. Order, period, time zone and decay cannot change while the board has
+     * entries ({@link ConflictException}): they would change what the stored scores mean.
+     */
+    public Uni<Board> putBoard(Board board) {
+        return lane.submit(() -> {
+            Board existing = boards.find(board.id()).orElse(null);
+            if (existing != null && existing.changesDataMeaning(board) && live.hasEntries(board.id())) {
+                return Uni.createFrom().failure(new ConflictException("Board '" + board.id()
+                        + "' has entries: its order, period, time zone and decay cannot change; delete it first"));
+            }
+            return boards.put(board).invoke(() -> live.notifyChanged(Set.of(board.id())));
+        });
+    }
+
+    /** Deletes a board with every period of it, in PostgreSQL, Redis and memory; false if it did not exist. */
+    public Uni<Boolean> deleteBoard(String id) {
+        return lane.submit(() -> {
+            if (boards.find(id).isEmpty()) {
+                return Uni.createFrom().item(false);
+            }
+            return boards.delete(id)
+                    .chain(() -> redis.deleteBoard(id))
+                    .invoke(() -> {
+                        live.removeBoard(id);
+                        live.notifyChanged(Set.of(id));
+                    })
+                    .replaceWith(true);
+        });
     }
 
     /** Hides the entity from every rank of the board, keeping its scores; events keep changing them. */
@@ -39,7 +80,10 @@ public class LiveAdmin {
             }
             Map<String, Entry> entries = live.entriesOf(board.id(), entity);
             return redis.setQuarantined(board.id(), entity, entries, board.order(), true)
-                    .invoke(() -> live.quarantine(board.id(), entity, entries))
+                    .invoke(() -> {
+                        live.quarantine(board.id(), entity, entries);
+                        live.notifyChanged(Set.of(board.id()));
+                    })
                     .map(x -> new Outcome(true, new TreeSet<>(entries.keySet())));
         });
     }
@@ -52,7 +96,10 @@ public class LiveAdmin {
             }
             Map<String, Entry> held = live.heldEntriesOf(board.id(), entity);
             return redis.setQuarantined(board.id(), entity, held, board.order(), false)
-                    .invoke(() -> live.restore(board.id(), entity, held, board.order()))
+                    .invoke(() -> {
+                        live.restore(board.id(), entity, held, board.order());
+                        live.notifyChanged(Set.of(board.id()));
+                    })
                     .map(x -> new Outcome(true, new TreeSet<>(held.keySet())));
         });
     }
@@ -76,7 +123,10 @@ public class LiveAdmin {
             Set<String> periods = new TreeSet<>(ranked.keySet());
             periods.addAll(heldPeriods);
             return redis.erase(entity, ranked, heldPeriods, new ArrayList<>(boards))
-                    .invoke(() -> live.erase(entity, ranked, heldPeriods))
+                    .invoke(() -> {
+                        live.erase(entity, ranked, heldPeriods);
+                        live.notifyChanged(boards);
+                    })
                     .map(x -> new Outcome(true, periods));
         });
     }

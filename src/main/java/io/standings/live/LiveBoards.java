@@ -10,14 +10,18 @@ import io.standings.index.BoardIndex;
 import io.standings.ingest.BatchFolder;
 import io.standings.ingest.ScoreChange;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The in-memory ranking of every board period ({@code board@period} → {@link RankIndex}), written only
@@ -28,11 +32,35 @@ import java.util.function.Function;
 @ApplicationScoped
 public class LiveBoards {
 
+    /** Told which boards a batch changed, after the batch is visible to readers. */
+    @FunctionalInterface
+    public interface ChangeListener {
+        /** Called on the ingest's thread: must only record the fact and return at once. */
+        void boardsChanged(Set<String> boards);
+    }
+
     private volatile ConcurrentHashMap<String, RankIndex> indexes = new ConcurrentHashMap<>();
     private final Quarantine quarantine;
+    private final AtomicLong asOf = new AtomicLong();
+    private final List<ChangeListener> listeners;
 
-    public LiveBoards(Quarantine quarantine) {
+    public LiveBoards(Quarantine quarantine, Instance<ChangeListener> listeners) {
         this.quarantine = quarantine;
+        this.listeners = listeners.stream().toList();
+    }
+
+    /**
+     * The read token: the number of Kafka records whose effect the live state holds (the sum over
+     * partitions of the last applied offset + 1). Read it before reading an index, so an answer reflects
+     * at least that many records. It only grows, also across restarts.
+     */
+    public long asOf() {
+        return asOf.get();
+    }
+
+    /** Called by the ingest after each batch with the records the live state now reflects. */
+    public void advance(long appliedRecords) {
+        asOf.accumulateAndGet(appliedRecords, Math::max);
     }
 
     public static RankIndex newIndex(Order order) {
@@ -85,6 +113,17 @@ public class LiveBoards {
                 }
             });
         });
+        notifyChanged(changes.stream().map(ScoreChange::board).collect(Collectors.toSet()));
+    }
+
+    /** Tells the listeners (SSE) which boards changed; also called by admin changes and rebuilds. */
+    void notifyChanged(Set<String> boards) {
+        if (!boards.isEmpty()) {
+            Set<String> changed = Set.copyOf(boards);
+            for (ChangeListener listener : listeners) {
+                listener.boardsChanged(changed);
+            }
+        }
     }
 
     /** Replaces every index at once (after a rebuild from Redis). */
@@ -186,21 +225,17 @@ public class LiveBoards {
     }
 
     public Optional<EntryView> entry(Board board, String entity) {
-        return currentIndex(board).flatMap(index -> index.ranked(entity).map(r -> view(board, r, index.size())));
+        long token = asOf();
+        return currentIndex(board).flatMap(index -> index.ranked(entity).map(r -> view(board, r, index.size(), token)));
     }
 
     public long size(Board board) {
         return currentIndex(board).map(RankIndex::size).orElse(0L);
     }
 
-    private static EntryView view(Board board, Ranked r, long total) {
+    private static EntryView view(Board board, Ranked r, long total, long token) {
         long size = Math.max(total, r.ordinalRank());
-        long rank = switch (board.ties()) {
-            case ORDINAL -> r.ordinalRank();
-            case COMPETITION -> r.competitionRank();
-            case DENSE -> r.denseRank();
-        };
-        return new EntryView(board.id(), r.entity(), board.displayScore(r.score(), System.currentTimeMillis()), rank,
-                r.ordinalRank(), size, r.percentile(size), Instant.ofEpochMilli(r.reachedAt()));
+        return new EntryView(board.id(), r.entity(), board.displayScore(r.score(), System.currentTimeMillis()),
+                board.rankOf(r), r.ordinalRank(), size, r.percentile(size), Instant.ofEpochMilli(r.reachedAt()), token);
     }
 }

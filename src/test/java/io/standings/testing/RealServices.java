@@ -17,7 +17,16 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
 
     static final int PARTITIONS = 3;
 
+    /** Init arg: "true" lets the first event of an unknown board create it, as the read-side tests expect. */
+    public static final String AUTO_CREATE = "auto-create-boards";
+
     private TestRun run;
+    private boolean autoCreate;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        autoCreate = Boolean.parseBoolean(initArgs.getOrDefault(AUTO_CREATE, "false"));
+    }
 
     @Override
     public Map<String, String> start() {
@@ -37,6 +46,9 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
         config.put("quarkus.flyway.schemas", run.schema());
         config.put("quarkus.flyway.default-schema", run.schema());
         config.put("quarkus.flyway.create-schemas", "true");
+        if (autoCreate) {
+            config.put("standings.boards.auto-create", "true");
+        }
         return config;
     }
 

@@ -123,6 +123,29 @@ public final class TestRun implements AutoCloseable {
         p.flush();
     }
 
+    /**
+     * Produces all records without waiting between them (so they arrive as a burst), then waits for
+     * every acknowledgement.
+     */
+    public synchronized void sendAll(List<Map.Entry<String, String>> records) {
+        List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+        for (Map.Entry<String, String> record : records) {
+            sent.add(producer().send(new ProducerRecord<>(topic(), record.getKey().getBytes(StandardCharsets.UTF_8),
+                    record.getValue().getBytes(StandardCharsets.UTF_8))));
+        }
+        producer().flush();
+        try {
+            for (var future : sent) {
+                future.get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not produce to " + topic(), e);
+        }
+    }
+
     /** Reads the dead-letter topic from the start until {@code expected} records arrived or the time is up. */
     public List<ConsumerRecord<byte[], byte[]>> readDeadLetters(int expected, Duration within) {
         Properties props = new Properties();

@@ -1,0 +1,30 @@
+package io.standings.stream;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** {@code standings.sse.*}: the SSE fan-out's limits and timings. */
+@ConfigMapping(prefix = "standings.sse")
+public interface StreamConfig {
+
+    /** Concurrent subscriptions this instance accepts; more are answered 503 with Retry-After. */
+    @WithDefault("10000")
+    int maxSubscriptions();
+
+    /** The Retry-After of that 503. */
+    @WithDefault("5s")
+    Duration retryAfter();
+
+    /** A heartbeat comment is written when a stream was silent this long. */
+    @WithDefault("15s")
+    Duration heartbeat();
+
+    /** At most one data event per subscription per this interval (changes in between are coalesced). */
+    @WithDefault("50ms")
+    Duration minInterval();
+
+    /** How often changed boards are recomputed and pending states flushed. */
+    @WithDefault("25ms")
+    Duration tick();
+}

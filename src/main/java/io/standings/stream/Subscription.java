@@ -1,0 +1,156 @@
+package io.standings.stream;
+
+import io.quarkus.logging.Log;
+import io.standings.board.Board;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * One SSE client. Its buffer is a single slot holding the latest state not yet written, plus at most one
+ * write in flight: a new state replaces an unsent one, so a slow client skips intermediate states, keeps
+ * the latest, and never holds more than two events' worth of memory. Written only by {@link #flush},
+ * which sends at most one data event per coalescing interval and a heartbeat comment when idle.
+ */
+final class Subscription {
+
+    /** What a subscription follows; its key groups subscriptions that share one computed state per tick. */
+    record Topic(String board, String eventName, int limit, String entity) {
+        static Topic top(String board, int limit) {
+            return new Topic(board, "top", limit, null);
+        }
+
+        static Topic entry(String board, String entity) {
+            return new Topic(board, "entry", 0, entity);
+        }
+
+        boolean isTop() {
+            return entity == null;
+        }
+    }
+
+    final Board board;
+    final Topic topic;
+    private final SseEventSink sink;
+    private final Sse sse;
+    private final Consumer<Subscription> onClose;
+    private final LongConsumer pushDelay;
+
+    // All guarded by this.
+    private Object lastContent;
+    private long lastAsOf = -1;
+    private String pending;
+    private long pendingChangedNanos;
+    private boolean writing;
+    private boolean closed;
+    private long nextId = 1;
+    private long lastEventNanos;
+    private long lastWriteNanos;
+
+    Subscription(Board board, Topic topic, SseEventSink sink, Sse sse, Consumer<Subscription> onClose,
+            LongConsumer pushDelay, long now) {
+        this.board = board;
+        this.pushDelay = pushDelay;
+        this.topic = topic;
+        this.sink = sink;
+        this.sse = sse;
+        this.onClose = onClose;
+        this.lastWriteNanos = now;
+        this.lastEventNanos = Long.MIN_VALUE / 2;
+    }
+
+    /**
+     * Takes a newly computed state: it becomes the pending one if its content differs from the last
+     * state taken and it is not older than it.
+     */
+    synchronized void offer(StreamState state) {
+        if (closed || state.asOf() < lastAsOf || state.content().equals(lastContent)) {
+            return;
+        }
+        lastContent = state.content();
+        lastAsOf = state.asOf();
+        pending = state.json();
+        if (pendingChangedNanos == 0) {
+            pendingChangedNanos = state.changedNanos();
+        }
+    }
+
+    /**
+     * Writes the pending state if no write is in flight and the coalescing interval has passed since the
+     * last data event; otherwise a heartbeat comment if nothing was written for {@code heartbeatNanos}.
+     */
+    void flush(long now, long minIntervalNanos, long heartbeatNanos) {
+        OutboundSseEvent event;
+        long changedNanos = 0;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (sink.isClosed()) {
+                event = null;
+            } else if (writing) {
+                return;
+            } else if (pending != null && now - lastEventNanos >= minIntervalNanos) {
+                event = sse.newEventBuilder().name(topic.eventName()).id(Long.toString(nextId++)).data(String.class, pending)
+                        .build();
+                pending = null;
+                changedNanos = pendingChangedNanos;
+                pendingChangedNanos = 0;
+                lastEventNanos = now;
+            } else if (now - lastWriteNanos >= heartbeatNanos) {
+                event = sse.newEventBuilder().comment("heartbeat").build();
+            } else {
+                return;
+            }
+            if (event != null) {
+                writing = true;
+                lastWriteNanos = now;
+            }
+        }
+        if (event == null) {
+            close();
+            return;
+        }
+        if (changedNanos != 0) {
+            pushDelay.accept(System.nanoTime() - changedNanos);
+        }
+        try {
+            sink.send(event).whenComplete((ignored, failure) -> written(failure));
+        } catch (RuntimeException e) {
+            written(e);
+        }
+    }
+
+    private void written(Throwable failure) {
+        synchronized (this) {
+            writing = false;
+        }
+        if (failure != null) {
+            Log.debugf("SSE write to a %s subscriber of %s failed: %s", topic.eventName(), topic.board(), failure.toString());
+            close();
+        }
+    }
+
+    /** Ends the stream (if still open) and releases the subscription; safe to call more than once. */
+    void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pending = null;
+        }
+        try {
+            sink.close();
+        } catch (RuntimeException e) {
+            Log.debugf("Closing an SSE sink failed: %s", e.toString());
+        }
+        onClose.accept(this);
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+}

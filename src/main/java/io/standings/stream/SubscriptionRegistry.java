@@ -1,0 +1,87 @@
+package io.standings.stream;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.standings.api.ProblemException;
+import io.standings.board.Board;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The open SSE subscriptions, by board, under the cap {@code standings.sse.max-subscriptions}. */
+@ApplicationScoped
+public class SubscriptionRegistry {
+
+    private final ConcurrentMap<String, Set<Subscription>> byBoard = new ConcurrentHashMap<>();
+    private final Set<Subscription> all = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger count = new AtomicInteger();
+    private final StreamConfig config;
+    private final StreamStates states;
+    private final Timer pushDelay;
+
+    public SubscriptionRegistry(StreamConfig config, StreamStates states, MeterRegistry meters) {
+        this.config = config;
+        this.states = states;
+        Gauge.builder("standings.sse.subscribers", count, AtomicInteger::get)
+                .description("Open SSE subscriptions").register(meters);
+        this.pushDelay = Timer.builder("standings.sse.push.delay")
+                .description("From a change applied to the index to the start of the push that shows it")
+                .publishPercentiles(0.5, 0.99).register(meters);
+    }
+
+    /**
+     * Opens a subscription and writes its current state at once.
+     *
+     * @throws ProblemException 503 with Retry-After when the cap is reached
+     */
+    void open(Board board, Subscription.Topic topic, SseEventSink sink, Sse sse) {
+        if (count.incrementAndGet() > config.maxSubscriptions()) {
+            count.decrementAndGet();
+            throw ProblemException.unavailable("Too many stream subscriptions (" + config.maxSubscriptions()
+                    + "); try again later", Math.max(1, config.retryAfter().toSeconds()));
+        }
+        long now = System.nanoTime();
+        Subscription subscription = new Subscription(board, topic, sink, sse, this::release,
+                nanos -> pushDelay.record(nanos, TimeUnit.NANOSECONDS), now);
+        all.add(subscription);
+        byBoard.computeIfAbsent(board.id(), b -> ConcurrentHashMap.newKeySet()).add(subscription);
+        try {
+            subscription.offer(topic.isTop() ? states.top(board, topic.limit()) : states.entry(board, topic.entity()));
+            subscription.flush(now, config.minInterval().toNanos(), config.heartbeat().toNanos());
+        } catch (RuntimeException e) {
+            subscription.close(); // never leak a slot of the cap
+            throw e;
+        }
+    }
+
+    private void release(Subscription subscription) {
+        if (all.remove(subscription)) {
+            count.decrementAndGet();
+        }
+        Set<Subscription> ofBoard = byBoard.get(subscription.topic.board());
+        if (ofBoard != null) {
+            ofBoard.remove(subscription);
+        }
+    }
+
+    /** Open subscriptions now. */
+    public int count() {
+        return count.get();
+    }
+
+    Collection<Subscription> ofBoard(String board) {
+        Set<Subscription> ofBoard = byBoard.get(board);
+        return ofBoard == null ? Set.of() : ofBoard;
+    }
+
+    Collection<Subscription> all() {
+        return all;
+    }
+}

@@ -1,0 +1,60 @@
+package io.standings.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.standings.testing.RealServices;
+import io.standings.testing.SseClient;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code standings.read.require-api-key=true}: every read, REST and SSE, needs the key too. */
+@QuarkusTest
+@WithTestResource(value = RealServices.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+@TestProfile(LockedReadsIT.ReadsNeedTheKey.class)
+class LockedReadsIT {
+
+    public static class ReadsNeedTheKey implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("standings.read.require-api-key", "true");
+        }
+    }
+
+    private static final List<String> READS = List.of("/api/v1/boards", "/api/v1/boards/b", "/api/v1/boards/b/top",
+            "/api/v1/boards/b/ranks", "/api/v1/boards/b/entries?ids=a", "/api/v1/boards/b/entries/a",
+            "/api/v1/boards/b/entries/a/around", "/api/v1/boards/b/top/stream", "/api/v1/boards/b/entries/a/stream");
+
+    @Test
+    void readsWithoutTheKeyAre401AndWithAWrongOne403() {
+        for (String path : READS) {
+            given().get(path).then().statusCode(401).contentType("application/problem+json")
+                    .header("WWW-Authenticate", containsString("Bearer"));
+            given().header("X-API-Key", "nope").get(path).then().statusCode(403).contentType("application/problem+json");
+        }
+    }
+
+    @Test
+    void readsWithTheKeyAreServed() {
+        given().header("X-API-Key", "test-admin-key").get("/api/v1/boards").then().statusCode(200);
+        given().header("Authorization", "Bearer test-admin-key").get("/api/v1/boards").then().statusCode(200);
+        // The board does not exist: past the filter, the resource answers.
+        given().header("X-API-Key", "test-admin-key").get("/api/v1/boards/b/top").then().statusCode(404);
+    }
+
+    @Test
+    void streamsWithTheKeyAreServed() {
+        try (SseClient client = SseClient.open("http://localhost:" + RestAssured.port + "/api/v1/boards/b/top/stream",
+                "X-API-Key", "test-admin-key")) {
+            assertThat(client.status()).as("past the filter: unknown board").isEqualTo(404);
+        }
+    }
+}
