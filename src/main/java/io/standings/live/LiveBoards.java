@@ -12,10 +12,13 @@ import io.standings.ingest.ScoreChange;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -29,6 +32,11 @@ import java.util.function.Function;
 public class LiveBoards {
 
     private volatile ConcurrentHashMap<String, RankIndex> indexes = new ConcurrentHashMap<>();
+
+    // Reconciliation (issue 6): the entities changed since the reconciler last drained them, per board
+    // period, and an epoch that moves whenever the whole state is replaced (then everything is written again).
+    private final Map<String, Set<String>> changed = new HashMap<>();
+    private volatile long epoch;
 
     public static RankIndex newIndex(Order order) {
         return new TreeMapBoardIndex(order);
@@ -65,12 +73,49 @@ public class LiveBoards {
                     }
                 }
             });
+            synchronized (changed) {
+                Set<String> entities = changed.computeIfAbsent(bp, b -> new HashSet<>());
+                for (ScoreChange change : periodChanges) {
+                    entities.add(change.entity());
+                }
+            }
         });
+    }
+
+    /** The entities changed per board period since the last call (reconciliation), and forgets them. */
+    public Map<String, Set<String>> drainChanged() {
+        synchronized (changed) {
+            Map<String, Set<String>> drained = new HashMap<>(changed);
+            changed.clear();
+            return drained;
+        }
+    }
+
+    /** Grows whenever {@link #replaceAll} swaps the whole state: what was drained before no longer adds up. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Every live "board@period" with its index (a copy of the map; the indexes are live). */
+    public Map<String, RankIndex> indexes() {
+        return new LinkedHashMap<>(indexes);
+    }
+
+    /** Lets go of one board period (a closed period past its retention). */
+    public void releasePeriod(String boardPeriod) {
+        indexes.remove(boardPeriod);
+        synchronized (changed) {
+            changed.remove(boardPeriod);
+        }
     }
 
     /** Replaces every index at once (after a rebuild from Redis). */
     public void replaceAll(Map<String, RankIndex> rebuilt) {
         indexes = new ConcurrentHashMap<>(rebuilt);
+        synchronized (changed) {
+            changed.clear();
+            epoch++;
+        }
     }
 
     public Optional<RankIndex> index(String board, String period) {
