@@ -17,6 +17,7 @@ import io.standings.live.RedisKeys;
 import io.standings.live.RedisStateWriter;
 import io.standings.live.SnapshotGate;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,6 +43,7 @@ import org.eclipse.microprofile.health.Readiness;
  */
 @ApplicationScoped
 @Readiness
+@Default
 public class RedisRecovery implements HealthCheck {
 
     static final String CHANNEL = "score-events";
