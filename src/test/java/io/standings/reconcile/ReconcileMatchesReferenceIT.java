@@ -48,7 +48,7 @@ class ReconcileMatchesReferenceIT {
     @Inject
     Reconciler reconciler;
 
-    private int produced;
+    private static int produced; // one instance per test method: the count spans the class
 
     @Test
     @org.junit.jupiter.api.Order(1)
