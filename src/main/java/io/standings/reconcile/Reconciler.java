@@ -66,6 +66,7 @@ public class Reconciler {
     private final Checkpoints checkpoints;
     private final RedisStateWriter redis;
     private final RedisRecovery recovery;
+    private final jakarta.enterprise.inject.Instance<io.standings.ingest.IngestStartup> startup;
     private final boolean enabled;
     private final Duration snapshotTimeout;
     private final Duration maxBackoff;
@@ -109,6 +110,7 @@ public class Reconciler {
         /** Redis as read in the same window: per board period {ZCARD, HLEN, members at the sample positions}. */
         Map<String, Object[]> redis = Map.of();
         boolean redisMarker = true;
+        boolean redisComparable;
         /** Board periods written this run: their checksums are compared too. */
         final Set<String> written = new HashSet<>();
         long copyNanos;
@@ -116,6 +118,7 @@ public class Reconciler {
 
     public Reconciler(LiveBoards live, PartitionTracker tracker, BoardRegistry boards, SnapshotGate gate,
             Checkpoints checkpoints, RedisStateWriter redis, RedisRecovery recovery, MeterRegistry registry,
+            jakarta.enterprise.inject.Instance<io.standings.ingest.IngestStartup> startup,
             @ConfigProperty(name = "standings.reconcile.enabled") boolean enabled,
             @ConfigProperty(name = "standings.reconcile.snapshot-timeout") Duration snapshotTimeout,
             @ConfigProperty(name = "standings.reconcile.max-backoff") Duration maxBackoff,
@@ -127,6 +130,7 @@ public class Reconciler {
         this.checkpoints = checkpoints;
         this.redis = redis;
         this.recovery = recovery;
+        this.startup = startup;
         this.enabled = enabled;
         this.snapshotTimeout = snapshotTimeout;
         this.maxBackoff = maxBackoff;
@@ -158,6 +162,10 @@ public class Reconciler {
 
     /** Runs one reconciliation now (after the one in progress, if any). */
     public Uni<RunReport> reconcileNow() {
+        if (startup.get().call().getStatus() != org.eclipse.microprofile.health.HealthCheckResponse.Status.UP) {
+            // Before the start-up rebuild, memory and the tracker's offsets are not one state yet.
+            return Uni.createFrom().item(RunReport.notLeader());
+        }
         return runs.run(() -> leader().chain(leader -> leader ? run() : Uni.createFrom().item(RunReport.notLeader())))
                 .invoke(report -> {
                     consecutiveFailures = 0;
@@ -274,6 +282,7 @@ public class Reconciler {
         RedisKeys keys = redis.keys();
         List<Request> reads = new ArrayList<>();
         reads.add(Request.cmd(Command.EXISTS).arg(keys.marker()));
+        reads.add(Request.cmd(Command.HGETALL).arg(keys.offsets()));
         for (PeriodSnapshot p : snap.periods.values()) {
             reads.add(Request.cmd(Command.ZCARD).arg(keys.ranks(p.boardPeriod)));
             reads.add(Request.cmd(Command.HLEN).arg(keys.members(p.boardPeriod)));
@@ -283,8 +292,18 @@ public class Reconciler {
         }
         return redis.readAtomically(reads).invoke(answers -> {
             snap.redisMarker = answers.get(0).toInteger() == 1;
+            Response offsets = answers.get(1);
+            Map<String, Long> redisOffsets = new HashMap<>();
+            if (offsets != null) {
+                for (String field : offsets.getKeys()) {
+                    redisOffsets.put(field, offsets.get(field).toLong());
+                }
+            }
+            // Memory and Redis are only comparable when this instance has applied everything Redis holds
+            // (with several instances, others write partitions this memory has not seen): else no Redis audit.
+            snap.redisComparable = redisOffsets.equals(snap.offsets);
             Map<String, Object[]> view = new HashMap<>();
-            int i = 1;
+            int i = 2;
             for (PeriodSnapshot p : snap.periods.values()) {
                 Object[] v = new Object[2 + p.samplePositions.length];
                 v[0] = answers.get(i++).toLong();
@@ -391,7 +410,7 @@ public class Reconciler {
         Set<String> redisDrift = new HashSet<>();
         for (PeriodSnapshot p : snap.periods.values()) {
             Object[] v = snap.redis.get(p.boardPeriod);
-            if (v == null) {
+            if (v == null || !snap.redisComparable) {
                 continue;
             }
             boolean same = (Long) v[0] == p.size && (Long) v[1] == p.size;
