@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.standings.board.BoardRegistry;
 import io.standings.live.RedisRebuilder;
+import io.standings.reconcile.RedisRecovery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.event.Observes;
@@ -26,11 +27,14 @@ public class IngestStartup implements HealthCheck {
     private final BoardRegistry boards;
     private final RedisRebuilder rebuilder;
     private final PartitionTracker tracker;
+    private final RedisRecovery recovery;
     private volatile boolean ready;
     private volatile Uni<Void> startup;
 
-    public IngestStartup(BoardRegistry boards, RedisRebuilder rebuilder, PartitionTracker tracker) {
+    public IngestStartup(BoardRegistry boards, RedisRebuilder rebuilder, PartitionTracker tracker,
+            RedisRecovery recovery) {
         this.boards = boards;
+        this.recovery = recovery;
         this.rebuilder = rebuilder;
         this.tracker = tracker;
     }
@@ -44,6 +48,8 @@ public class IngestStartup implements HealthCheck {
     public synchronized Uni<Void> ready() {
         if (startup == null) {
             startup = boards.start()
+                    // Issue 6: an empty Redis with a PostgreSQL checkpoint is restored from it before the rebuild.
+                    .chain(recovery::restoreIfEmpty)
                     .chain(rebuilder::rebuild)
                     .invoke(tracker::rebuilt)
                     .invoke(() -> ready = true)

@@ -40,6 +40,12 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     /** Last applied offset of each partition as this instance knows it: its own writes and the last rebuild. */
     private final Map<String, Long> known = new ConcurrentHashMap<>();
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+    /**
+     * Reconciliation (issue 6): after a Redis-loss recovery has seeked a partition back to its checkpoint,
+     * the next offset it must see first; records fetched before the seek (any other offset) are dropped,
+     * since the seek delivers them again in order.
+     */
+    private final Map<String, Long> resumeAt = new ConcurrentHashMap<>();
     private volatile boolean rebuildNeeded;
     private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
 
@@ -63,6 +69,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
                 rebuildNeeded = true;
             }
             owned.add(tp);
+            resumeAt.remove(field); // seeked afresh just now
         }
         Log.infof("Assigned %s; resuming after the offsets stored in Redis", partitions);
     }
@@ -83,7 +90,15 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         if (!owned.contains(new TopicPartition(topic, partition))) {
             return false;
         }
-        Long last = known.get(RedisKeys.offsetField(topic, partition));
+        String field = RedisKeys.offsetField(topic, partition);
+        Long resume = resumeAt.get(field);
+        if (resume != null) {
+            if (offset != resume) {
+                return false; // fetched before a recovery's seek (issue 6): delivered again after it
+            }
+            resumeAt.remove(field);
+        }
+        Long last = known.get(field);
         return last == null || offset > last;
     }
 
@@ -104,6 +119,11 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         return total;
     }
 
+    /** A copy of the known last applied offsets (issue 6: the reconciler's snapshot, taken between batches). */
+    public Map<String, Long> knownOffsets() {
+        return Map.copyOf(known);
+    }
+
     public void advanced(List<OffsetAdvance> advances) {
         for (OffsetAdvance a : advances) {
             known.put(a.field(), a.next());
@@ -115,6 +135,16 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         known.clear();
         known.putAll(offsets);
         rebuildNeeded = false;
+    }
+
+    /**
+     * Reconciliation (issue 6): memory was reset to a checkpoint with these offsets and the consumer seeked
+     * each assigned partition to the offset in {@code next}, which is the first one to accept.
+     */
+    public void rebuiltAt(Map<String, Long> offsets, Map<String, Long> next) {
+        rebuilt(offsets);
+        resumeAt.clear();
+        resumeAt.putAll(next);
     }
 
     public boolean rebuildNeeded() {

@@ -13,7 +13,8 @@ import io.standings.ingest.DeadLetterPublisher.DeadLetter;
 import io.standings.live.LiveBoards;
 import io.standings.live.OffsetAdvance;
 import io.standings.live.RedisScoreStore;
-import io.standings.live.WriteLane;
+import io.standings.live.SnapshotGate;
+import io.standings.reconcile.RedisRecovery;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -56,7 +57,8 @@ public class ScoreEventConsumer {
     private final DeadLetterPublisher deadLetters;
     private final PartitionTracker tracker;
     private final IngestStartup startup;
-    private final WriteLane lane;
+    private final SnapshotGate gate;
+    private final RedisRecovery recovery;
     private final Counter applied;
     private final Counter duplicates;
     private final DistributionSummary batchSize;
@@ -64,9 +66,11 @@ public class ScoreEventConsumer {
     private volatile boolean stopping;
 
     public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisScoreStore redis,
-            DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, WriteLane lane,
-            MeterRegistry registry,
-            @ConfigProperty(name = "standings.ingest.max-record-bytes") int maxRecordBytes) {
+            DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, MeterRegistry registry,
+            @ConfigProperty(name = "standings.ingest.max-record-bytes") int maxRecordBytes, SnapshotGate gate,
+            RedisRecovery recovery) {
+        this.gate = gate;
+        this.recovery = recovery;
         this.parser = new EventParser(maxRecordBytes);
         this.boards = boards;
         this.live = live;
@@ -74,7 +78,6 @@ public class ScoreEventConsumer {
         this.deadLetters = deadLetters;
         this.tracker = tracker;
         this.startup = startup;
-        this.lane = lane;
         this.applied = Counter.builder("standings.events.applied").description("Valid score events applied")
                 .register(registry);
         this.duplicates = Counter.builder("standings.events.duplicates")
@@ -94,8 +97,15 @@ public class ScoreEventConsumer {
     public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         tracker.batchStarted(done);
-        return startup.ready()
-                .chain(() -> lane.submit(() -> startup.rebuildIfNeeded().chain(() -> process(records))))
+        // Issue 6: each batch holds the SnapshotGate, so a reconcile snapshot or a Redis-loss recovery sees
+        // memory, Redis and offsets between two batches; a lost Redis is restored before the batch, and a
+        // batch fenced because Redis lost its offsets is re-run after the recovery (it then skips or
+        // applies each record against the checkpoint offsets).
+        return gate.run(() -> startup.ready()
+                .chain(startup::rebuildIfNeeded)
+                .chain(recovery::recoverIfLost)
+                .chain(() -> process(records).onFailure(FencedException.class).recoverWithUni(fenced -> recovery
+                        .recoverIfLost().chain(recovered -> recovered ? process(records) : Uni.createFrom().failure(fenced)))))
                 .onTermination().invoke(() -> done.complete(null));
     }
 

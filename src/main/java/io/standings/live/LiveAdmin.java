@@ -13,7 +13,8 @@ import java.util.TreeSet;
 
 /**
  * Admin changes to the live state — quarantine, restore, erasure — applied to Redis and then to memory,
- * in the same {@link WriteLane} as the ingest, so they never interleave with a batch.
+ * holding the same {@link SnapshotGate} as each ingest batch, so they never interleave with a batch
+ * (nor with a reconciliation snapshot).
  */
 @ApplicationScoped
 public class LiveAdmin {
@@ -29,13 +30,13 @@ public class LiveAdmin {
         }
     }
 
-    private final WriteLane lane;
+    private final SnapshotGate gate;
     private final LiveBoards live;
     private final RedisScoreStore redis;
     private final BoardRegistry boards;
 
-    public LiveAdmin(WriteLane lane, LiveBoards live, RedisScoreStore redis, BoardRegistry boards) {
-        this.lane = lane;
+    public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisScoreStore redis, BoardRegistry boards) {
+        this.gate = gate;
         this.live = live;
         this.redis = redis;
         this.boards = boards;
@@ -46,7 +47,7 @@ public class LiveAdmin {
      * entries ({@link ConflictException}): they would change what the stored scores mean.
      */
     public Uni<Board> putBoard(Board board) {
-        return lane.submit(() -> {
+        return gate.run(() -> {
             Board existing = boards.find(board.id()).orElse(null);
             if (existing != null && existing.changesDataMeaning(board) && live.hasEntries(board.id())) {
                 return Uni.createFrom().failure(new ConflictException("Board '" + board.id()
@@ -58,7 +59,7 @@ public class LiveAdmin {
 
     /** Deletes a board with every period of it, in PostgreSQL, Redis and memory; false if it did not exist. */
     public Uni<Boolean> deleteBoard(String id) {
-        return lane.submit(() -> {
+        return gate.run(() -> {
             if (boards.find(id).isEmpty()) {
                 return Uni.createFrom().item(false);
             }
@@ -74,7 +75,7 @@ public class LiveAdmin {
 
     /** Hides the entity from every rank of the board, keeping its scores; events keep changing them. */
     public Uni<Outcome> quarantine(Board board, String entity) {
-        return lane.submit(() -> {
+        return gate.run(() -> {
             if (live.quarantineState().isQuarantined(board.id(), entity)) {
                 return Uni.createFrom().item(new Outcome(false, Set.of()));
             }
@@ -90,7 +91,7 @@ public class LiveAdmin {
 
     /** Puts a quarantined entity back into the ranks with its current scores. */
     public Uni<Outcome> restore(Board board, String entity) {
-        return lane.submit(() -> {
+        return gate.run(() -> {
             if (!live.quarantineState().isQuarantined(board.id(), entity)) {
                 return Uni.createFrom().item(new Outcome(false, Set.of()));
             }
@@ -110,7 +111,7 @@ public class LiveAdmin {
 
     /** Removes the entity from every board, in memory and Redis (PostgreSQL follows at the next reconciliation). */
     public Uni<Outcome> erase(String entity) {
-        return lane.submit(() -> {
+        return gate.run(() -> {
             Map<String, Entry> ranked = live.rankedEverywhere(entity);
             List<String> heldPeriods = new ArrayList<>(live.quarantineState().periodsHolding(entity));
             Set<String> boards = new TreeSet<>();

@@ -13,6 +13,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +65,11 @@ public class LiveBoards {
         asOf.accumulateAndGet(appliedRecords, Math::max);
     }
 
+    // Reconciliation (issue 6): the entities changed since the reconciler last drained them, per board
+    // period, and an epoch that moves whenever the whole state is replaced (then everything is written again).
+    private final Map<String, Set<String>> changed = new HashMap<>();
+    private volatile long epoch;
+
     public static RankIndex newIndex(Order order) {
         return new BoardIndex(order);
     }
@@ -112,6 +119,9 @@ public class LiveBoards {
                     }
                 }
             });
+            for (ScoreChange change : periodChanges) {
+                recordChange(bp, change.entity());
+            }
         });
         notifyChanged(changes.stream().map(ScoreChange::board).collect(Collectors.toSet()));
     }
@@ -126,9 +136,40 @@ public class LiveBoards {
         }
     }
 
+    /** The entities changed per board period since the last call (reconciliation), and forgets them. */
+    public Map<String, Set<String>> drainChanged() {
+        synchronized (changed) {
+            Map<String, Set<String>> drained = new HashMap<>(changed);
+            changed.clear();
+            return drained;
+        }
+    }
+
+    /** Grows whenever {@link #replaceAll} swaps the whole state: what was drained before no longer adds up. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Every live "board@period" with its index (a copy of the map; the indexes are live). */
+    public Map<String, RankIndex> indexes() {
+        return new LinkedHashMap<>(indexes);
+    }
+
+    /** Lets go of one board period (a closed period past its retention). */
+    public void releasePeriod(String boardPeriod) {
+        indexes.remove(boardPeriod);
+        synchronized (changed) {
+            changed.remove(boardPeriod);
+        }
+    }
+
     /** Replaces every index at once (after a rebuild from Redis). */
     public void replaceAll(Map<String, RankIndex> rebuilt) {
         indexes = new ConcurrentHashMap<>(rebuilt);
+        synchronized (changed) {
+            changed.clear();
+            epoch++;
+        }
     }
 
     public Optional<RankIndex> index(String board, String period) {
@@ -138,6 +179,13 @@ public class LiveBoards {
     /** The index of the board's current period (the one that contains now). */
     public Optional<RankIndex> currentIndex(Board board) {
         return index(board.id(), board.periodOf(System.currentTimeMillis()));
+    }
+
+    /** Marks an entity of a board period as changed since the last reconciliation drained the changes. */
+    private void recordChange(String boardPeriod, String entity) {
+        synchronized (changed) {
+            changed.computeIfAbsent(boardPeriod, b -> new HashSet<>()).add(entity);
+        }
     }
 
     /** Drops every period of a board. */
@@ -166,6 +214,7 @@ public class LiveBoards {
                 index.remove(entity);
             }
             quarantine.hold(bp, e);
+            recordChange(bp, entity);
         });
     }
 
@@ -174,6 +223,7 @@ public class LiveBoards {
         heldEntries.forEach((bp, e) -> {
             quarantine.release(bp, entity);
             indexes.computeIfAbsent(bp, b -> newIndex(order)).upsert(e.entity(), e.score(), e.reachedAt());
+            recordChange(bp, entity);
         });
         quarantine.remove(board, entity);
     }
@@ -198,7 +248,10 @@ public class LiveBoards {
 
     /** Removes the entity from every board period, ranked or held. */
     void erase(String entity, Map<String, Entry> ranked, List<String> heldPeriods) {
-        ranked.keySet().forEach(bp -> indexes.get(bp).remove(entity));
+        ranked.keySet().forEach(bp -> {
+            indexes.get(bp).remove(entity);
+            recordChange(bp, entity);
+        });
         heldPeriods.forEach(bp -> quarantine.release(bp, entity));
         quarantine.boardsOf(entity).forEach(board -> quarantine.remove(board, entity));
     }
@@ -210,11 +263,6 @@ public class LiveBoards {
     /** Whether any period of the board has entries. */
     public boolean hasEntries(String board) {
         return indexes.entrySet().stream().anyMatch(e -> e.getKey().startsWith(board + "@") && e.getValue().size() > 0);
-    }
-
-    /** Every live index by "board@period" (a read-only view, for metrics and snapshots). */
-    public Map<String, RankIndex> indexes() {
-        return java.util.Collections.unmodifiableMap(indexes);
     }
 
     /** Every live "board@period" with its entry count. */

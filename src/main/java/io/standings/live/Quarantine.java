@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentMap;
  * Entities under quarantine (anti-cheat review): they keep their scores, and events keep changing them,
  * but they are out of every rank, top list and count until restored. Their entries are held here, per
  * board period, instead of in the board period's index (and in Redis in {@code :held} instead of
- * {@code :ranks}). Written only through the {@link WriteLane}.
+ * {@code :ranks}). Written only while holding the {@link SnapshotGate}.
  */
 @ApplicationScoped
 public class Quarantine {

@@ -11,6 +11,8 @@ package io.standings.live;
  * {prefix}periods                 set         every live "board@period"
  * {prefix}offsets                 hash        "topic/partition" -> offset of the last record applied
  * {prefix}quarantine              set         "board/entity" of every quarantined entity
+ * {prefix}marker                  string      written at start-up and after a restore; its absence means
+ *                                             Redis lost its data (reconciliation restores it from PostgreSQL)
  * </pre>
  *
  * The rank score is the score for {@code asc} boards and its negation for {@code desc} boards, so that
@@ -62,6 +64,11 @@ public final class RedisKeys {
 
     public String offsets() {
         return prefix + "offsets";
+    }
+
+    /** Present while Redis holds the state it was given (issue 6: Redis-loss detection). */
+    public String marker() {
+        return prefix + "marker";
     }
 
     public static String offsetField(String topic, int partition) {

@@ -54,6 +54,56 @@ public final class LiveStateAssertions {
         }
     }
 
+    /**
+     * The current ranking generation of a board period in PostgreSQL equals the reference, row by row:
+     * entity, score, reachedAt, and ROW_NUMBER / RANK / DENSE_RANK, ties included (issue 6).
+     */
+    public static void assertPostgresRankingEquals(TestRun run, String board, String period, ReferenceBoard reference)
+            throws java.sql.SQLException {
+        List<ReferenceBoard.Row> expected = reference.ranked();
+        try (java.sql.Connection c = run.jdbc(); java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT r.ordinal_rank, r.competition_rank, r.dense_rank, r.entity, r.score, r.reached_at"
+                        + " FROM ranking_current cur JOIN ranking r ON r.board = cur.board AND r.period = cur.period"
+                        + " AND r.generation = cur.generation WHERE cur.board = ? AND cur.period = ? ORDER BY r.ordinal_rank")) {
+            s.setString(1, board);
+            s.setString(2, period);
+            List<ReferenceBoard.Row> actual = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    actual.add(new ReferenceBoard.Row(rs.getString(4), rs.getDouble(5), rs.getLong(6), rs.getLong(1),
+                            rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            assertThat(actual).as("PostgreSQL ranking of %s@%s", board, period).hasSize(expected.size());
+            for (int i = 0; i < expected.size(); i++) {
+                assertThat(actual.get(i)).as("ordinal %d of %s@%s", i + 1, board, period).isEqualTo(expected.get(i));
+            }
+        }
+    }
+
+    /** entity_score of a board period equals the reference's scores and reach times. */
+    public static void assertPostgresScoresEqual(TestRun run, String board, String period, ReferenceBoard reference)
+            throws java.sql.SQLException {
+        java.util.Map<String, ReferenceBoard.Row> expected = new java.util.HashMap<>();
+        reference.ranked().forEach(r -> expected.put(r.entity(), r));
+        try (java.sql.Connection c = run.jdbc(); java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT entity, score, reached_at FROM entity_score WHERE board = ? AND period = ?")) {
+            s.setString(1, board);
+            s.setString(2, period);
+            int rows = 0;
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows++;
+                    ReferenceBoard.Row row = expected.get(rs.getString(1));
+                    assertThat(row).as("entity %s in entity_score", rs.getString(1)).isNotNull();
+                    assertThat(rs.getDouble(2)).as("score of %s", row.entity()).isEqualTo(row.score());
+                    assertThat(rs.getLong(3)).as("reachedAt of %s", row.entity()).isEqualTo(row.reachedAt());
+                }
+            }
+            assertThat(rows).isEqualTo(expected.size());
+        }
+    }
+
     /** Every entity's score and ordinal rank over the REST API of a service process. */
     public static void assertServiceAnswers(ServiceProcess service, String board, ReferenceBoard reference) {
         for (ReferenceBoard.Row row : reference.ranked()) {

@@ -206,6 +206,17 @@ public final class TestRun implements AutoCloseable {
         deleteRedisKeys(servers.redisUri(), redisPrefix());
     }
 
+    /** What FLUSHALL means for one isolated run: every key under this run's prefix is deleted. */
+    public void flushRedis() {
+        deleteRedisKeys(servers.redisUri(), redisPrefix());
+    }
+
+    /** A JDBC connection to this run's schema (for reading what the reconciler wrote). */
+    public java.sql.Connection jdbc() throws SQLException {
+        return DriverManager.getConnection(servers.jdbcUrl() + "?currentSchema=" + schema(), servers.pgUser(),
+                servers.pgPassword());
+    }
+
     private Admin admin() {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap()));
     }

@@ -1,0 +1,229 @@
+package io.standings.reconcile;
+
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
+import io.standings.board.Board;
+import io.standings.board.BoardRegistry;
+import io.standings.index.Entry;
+import io.standings.index.Keys;
+import io.standings.index.RankIndex;
+import io.standings.ingest.PartitionTracker;
+import io.standings.live.LiveBoards;
+import io.standings.live.RedisKeys;
+import io.standings.live.RedisStateWriter;
+import io.standings.live.SnapshotGate;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Invariant 3: no data loss when Redis loses everything. Redis holds a marker key while it holds the
+ * state it was given; when the marker is gone (a restart without persistence, FLUSHALL), Standings
+ * restores Redis from the PostgreSQL checkpoint (entity_score + ingest_checkpoint, one consistent read),
+ * resets memory to the same checkpoint, makes the ingest continue from the checkpoint offsets + 1 and
+ * replays Kafka from there. The whole recovery runs while holding the {@link SnapshotGate}, i.e. between
+ * two ingest batches, and readiness is DOWN meanwhile (reads keep being served from memory).
+ *
+ * <p>Checked before every ingest batch (inside the gate), when a batch is fenced, and every
+ * {@code standings.recovery.check-interval} so that an idle stream notices too. docs/reconciliation.md.
+ */
+@ApplicationScoped
+@Readiness
+@Default
+public class RedisRecovery implements HealthCheck {
+
+    static final String CHANNEL = "score-events";
+
+    private final RedisStateWriter redis;
+    private final Checkpoints checkpoints;
+    private final LiveBoards live;
+    private final PartitionTracker tracker;
+    private final BoardRegistry boards;
+    private final SnapshotGate gate;
+    private final KafkaClientService kafka;
+    private volatile boolean armed;
+    private volatile boolean recovering;
+    private final AtomicLong recoveries = new AtomicLong();
+
+    public RedisRecovery(RedisStateWriter redis, Checkpoints checkpoints, LiveBoards live, PartitionTracker tracker,
+            BoardRegistry boards, SnapshotGate gate, KafkaClientService kafka) {
+        this.redis = redis;
+        this.checkpoints = checkpoints;
+        this.live = live;
+        this.tracker = tracker;
+        this.boards = boards;
+        this.gate = gate;
+        this.kafka = kafka;
+    }
+
+    /**
+     * At start-up, before memory is rebuilt from Redis: an empty Redis while PostgreSQL holds a checkpoint
+     * means Redis lost everything while Standings was down: restore it from the checkpoint first.
+     */
+    public Uni<Void> restoreIfEmpty() {
+        return redis.markerExists().chain(marker -> {
+            if (marker) {
+                return Uni.createFrom().voidItem();
+            }
+            return redis.holdsState().chain(holds -> holds
+                    ? redis.setMarker() // state written before markers existed: keep it
+                    : checkpoints.readCheckpoint().chain(cp -> cp.offsets().isEmpty() && cp.periods().isEmpty()
+                            ? redis.setMarker() // a fresh start
+                            : restoreRedis(cp).invoke(() -> Log.warnf(
+                                    "Redis was empty at start-up: restored %d board periods from the PostgreSQL checkpoint",
+                                    cp.periods().size()))));
+        }).invoke(() -> armed = true);
+    }
+
+    /** Runs a recovery if Redis lost its state; the caller holds the gate. True if it recovered. */
+    public Uni<Boolean> recoverIfLost() {
+        if (!armed) {
+            return Uni.createFrom().item(false);
+        }
+        return redis.markerExists().chain(marker -> marker ? Uni.createFrom().item(false)
+                : recover().replaceWith(true));
+    }
+
+    @Scheduled(every = "${standings.recovery.check-interval}", delayed = "${standings.recovery.check-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> check() {
+        if (!armed) {
+            return Uni.createFrom().voidItem();
+        }
+        return redis.markerExists().chain(marker -> {
+            if (marker) {
+                return Uni.createFrom().voidItem();
+            }
+            recovering = true; // readiness DOWN at once, even while waiting for the batch in flight
+            return gate.run(this::recoverIfLost).replaceWithVoid();
+        }).onFailure().invoke(e -> Log.debugf("Redis check failed: %s", e.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /** Checks the marker now (the reconciler saw it missing). */
+    public Uni<Void> requestCheck() {
+        return check();
+    }
+
+    private Uni<Void> recover() {
+        recovering = true;
+        long started = System.nanoTime();
+        Log.warnf("Redis lost its state (marker %s is gone): restoring from the PostgreSQL checkpoint",
+                redis.keys().marker());
+        return checkpoints.readCheckpoint()
+                .onFailure().invoke(e -> Log.warnf("Cannot read the checkpoint yet, retrying: %s", e.getMessage()))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).indefinitely()
+                .chain(cp -> restoreRedis(cp).replaceWith(cp))
+                .chain(cp -> {
+                    resetMemory(cp);
+                    return seekToCheckpoint(cp.offsets());
+                })
+                .invoke(() -> {
+                    recoveries.incrementAndGet();
+                    recovering = false;
+                    Log.warnf("Recovered from the Redis loss in %d ms; replaying Kafka from the checkpoint offsets",
+                            (System.nanoTime() - started) / 1_000_000);
+                })
+                .onFailure().invoke(e -> Log.errorf(e, "Recovery from the Redis loss failed; will retry"));
+    }
+
+    /** Wipes the prefix, then writes every board period, the offsets and last the marker. */
+    private Uni<Void> restoreRedis(Checkpoints.Checkpoint cp) {
+        return redis.wipe()
+                .chain(() -> Multi.createFrom().iterable(cp.periods().entrySet()).onItem().transformToUniAndConcatenate(e -> {
+                    Board board = boards.find(e.getKey().substring(0, e.getKey().indexOf('@'))).orElse(null);
+                    if (board == null) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    List<Object[]> rows = e.getValue();
+                    int n = rows.size();
+                    String[] entities = new String[n];
+                    double[] scores = new double[n];
+                    long[] reached = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        entities[i] = (String) rows.get(i)[0];
+                        scores[i] = (Double) rows.get(i)[1];
+                        reached[i] = (Long) rows.get(i)[2];
+                    }
+                    return redis.writePeriod(e.getKey(), board.order(), entities, scores, reached, n);
+                }).collect().last())
+                .chain(() -> redis.writeOffsets(cp.offsets()))
+                .chain(redis::setMarker);
+    }
+
+    private void resetMemory(Checkpoints.Checkpoint cp) {
+        Map<String, RankIndex> indexes = new HashMap<>();
+        cp.periods().forEach((bp, rows) -> {
+            Board board = boards.find(bp.substring(0, bp.indexOf('@'))).orElse(null);
+            if (board == null) {
+                return;
+            }
+            List<Entry> entries = new ArrayList<>(rows.size());
+            rows.forEach(r -> entries.add(new Entry((String) r[0], (Double) r[1], (Long) r[2])));
+            Comparator<Entry> byScore = (a, b) -> board.order().compareScores(a.score(), b.score());
+            entries.sort(byScore.thenComparingLong(Entry::reachedAt).thenComparing(Entry::entity, Keys.ENTITY_ORDER));
+            indexes.put(bp, io.standings.live.LiveBoards.loadIndex(board.order(), entries));
+        });
+        live.replaceAll(indexes);
+    }
+
+    /**
+     * Makes the consumer continue after the checkpoint: seeks every assigned partition to its checkpoint
+     * offset + 1 (or its beginning), and tells the tracker to accept, per partition, nothing but that next
+     * offset first: records fetched before the seek are dropped and fetched again.
+     */
+    private Uni<Void> seekToCheckpoint(Map<String, Long> offsets) {
+        KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
+        if (consumer == null) {
+            tracker.rebuilt(offsets);
+            return Uni.createFrom().voidItem();
+        }
+        return consumer.runOnPollingThread(c -> {
+            Map<String, Long> next = new HashMap<>();
+            List<TopicPartition> fromStart = new ArrayList<>();
+            for (TopicPartition tp : c.assignment()) {
+                Long last = offsets.get(RedisKeys.offsetField(tp.topic(), tp.partition()));
+                if (last != null) {
+                    c.seek(tp, last + 1);
+                    next.put(RedisKeys.offsetField(tp.topic(), tp.partition()), last + 1);
+                } else {
+                    fromStart.add(tp);
+                }
+            }
+            if (!fromStart.isEmpty()) {
+                c.seekToBeginning(fromStart);
+                c.beginningOffsets(fromStart).forEach((tp, o) -> next.put(RedisKeys.offsetField(tp.topic(), tp.partition()), o));
+            }
+            return next;
+        }).invoke(next -> tracker.rebuiltAt(offsets, next)).replaceWithVoid();
+    }
+
+    public long recoveries() {
+        return recoveries.get();
+    }
+
+    public boolean recovering() {
+        return recovering;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("Standings Redis state").status(!recovering)
+                .withData("state", recovering ? "restoring from the PostgreSQL checkpoint" : "intact")
+                .withData("recoveries", recoveries.get()).build();
+    }
+}
