@@ -125,7 +125,7 @@ public final class EventParser {
                 return reject(RejectReason.WRONG_TYPE, "field 'ts' must be an ISO-8601 string", id);
             }
             try {
-                timestamp = Instant.parse(tsNode.asText()).toEpochMilli();
+                timestamp = IsoInstant.parseMillis(tsNode.asText());
             } catch (DateTimeParseException | ArithmeticException e) {
                 return reject(RejectReason.INVALID_TS, "field 'ts' must be an ISO-8601 instant such as 2026-11-21T10:00:00Z", id);
             }
