@@ -217,7 +217,11 @@ public class Reconciler {
     private Uni<RunReport> run() {
         long started = System.nanoTime();
         OffsetDateTime startedAt = OffsetDateTime.now();
-        return snapshot().chain(snap -> checkpoints.currents().chain(currents -> {
+        // The snapshot drained the changed entities out of memory: keep them pending at once, so that a failure
+        // before the commit (PostgreSQL going away right after the leader check, in currents() or the write)
+        // leaves them for the next run. They used to be merged only in plan(), after currents(): a failure
+        // there lost them, and PostgreSQL kept their old scores until the audit happened to notice.
+        return snapshot().invoke(this::keepPending).chain(snap -> checkpoints.currents().chain(currents -> {
             List<Checkpoints.PeriodWrite> writes = plan(snap, currents);
             long writeStarted = System.nanoTime();
             return checkpoints.write(writes, snap.offsets).chain(written -> {
@@ -322,9 +326,13 @@ public class Reconciler {
 
     // --- 2. Plan and write ---------------------------------------------------------------------------
 
+    /** Merges the changes drained by the snapshot into the pending set (cleared only after a commit). */
+    private void keepPending(Snapshot snap) {
+        snap.changed.forEach((bp, entities) -> pending.computeIfAbsent(bp, b -> new HashSet<>()).addAll(entities));
+    }
+
     private List<Checkpoints.PeriodWrite> plan(Snapshot snap, Map<String, Checkpoints.Current> currents) {
         boolean fullSync = snap.epoch != syncedEpoch;
-        snap.changed.forEach((bp, entities) -> pending.computeIfAbsent(bp, b -> new HashSet<>()).addAll(entities));
         long now = System.currentTimeMillis();
         List<Checkpoints.PeriodWrite> writes = new ArrayList<>();
         for (PeriodSnapshot p : snap.periods.values()) {

@@ -20,12 +20,22 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
     /** Init arg: "true" lets the first event of an unknown board create it, as the read-side tests expect. */
     public static final String AUTO_CREATE = "auto-create-boards";
 
+    /**
+     * Init arg: "true" routes the application's reactive datasource (not Flyway's JDBC migration) through a
+     * {@link TcpProxy} to PostgreSQL, injected into test fields of that type, so that a test can make
+     * PostgreSQL unreachable for its application alone ({@link TcpProxy#cut()}).
+     */
+    public static final String PG_PROXY = "pg-proxy";
+
     private TestRun run;
     private boolean autoCreate;
+    private boolean pgProxy;
+    private TcpProxy proxy;
 
     @Override
     public void init(Map<String, String> initArgs) {
         autoCreate = Boolean.parseBoolean(initArgs.getOrDefault(AUTO_CREATE, "false"));
+        pgProxy = Boolean.parseBoolean(initArgs.getOrDefault(PG_PROXY, "false"));
     }
 
     @Override
@@ -49,16 +59,27 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
         if (autoCreate) {
             config.put("standings.boards.auto-create", "true");
         }
+        if (pgProxy) {
+            proxy = new TcpProxy(servers.pgHost(), servers.pgPort()).start();
+            config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + proxy.port() + "/"
+                    + servers.pgDatabase() + "?search_path=" + run.schema());
+        }
         return config;
     }
 
     @Override
     public void inject(TestInjector injector) {
         injector.injectIntoFields(run, new TestInjector.MatchesType(TestRun.class));
+        if (proxy != null) {
+            injector.injectIntoFields(proxy, new TestInjector.MatchesType(TcpProxy.class));
+        }
     }
 
     @Override
     public void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
         if (run != null) {
             run.cleanUp();
         }
