@@ -282,6 +282,52 @@ final class CountedBTree {
         }
     }
 
+    /**
+     * Changes the key of an entry in place when its new key still falls inside its leaf's range
+     * (after the previous leaf's last key, before the next leaf's first): no counts change, no
+     * leafOf update, no split. The usual case for small increments.
+     *
+     * @return false (and nothing changed) if the entry must move to another leaf
+     */
+    boolean moveWithinLeaf(int ref, double score, long reachedAt, byte[] id) {
+        Leaf leaf = leafOf(ref);
+        Leaf prev = leaf.prev;
+        if (prev != null && compare(score, reachedAt, id, prev.scores[prev.size - 1], prev.refs[prev.size - 1]) <= 0) {
+            return false;
+        }
+        Leaf next = leaf.next;
+        if (next != null && compare(score, reachedAt, id, next.scores[0], next.refs[0]) >= 0) {
+            return false;
+        }
+        int pos = indexInLeaf(leaf, ref);
+        int oldStarts = leaf.starts;
+        int oldNextFlag = next == null ? 0 : flagAt(next, 0);
+        System.arraycopy(leaf.refs, pos + 1, leaf.refs, pos, leaf.size - pos - 1);
+        System.arraycopy(leaf.scores, pos + 1, leaf.scores, pos, leaf.size - pos - 1);
+        leaf.size--;
+        store.setReachedAt(ref, reachedAt);
+        int at = searchLeaf(leaf, score, reachedAt, id, false);
+        System.arraycopy(leaf.refs, at, leaf.refs, at + 1, leaf.size - at);
+        System.arraycopy(leaf.scores, at, leaf.scores, at + 1, leaf.size - at);
+        leaf.refs[at] = ref;
+        leaf.scores[at] = score;
+        leaf.size++;
+        int starts = startsOf(leaf, 0, leaf.size);
+        if (starts != oldStarts) {
+            propagate(leaf, 0, starts - oldStarts);
+        }
+        if (next != null) {
+            int d = flagAt(next, 0) - oldNextFlag;
+            if (d != 0) {
+                propagate(next, 0, d);
+            }
+        }
+        if (pos == 0 || at == 0) {
+            fixMin(leaf);
+        }
+        return true;
+    }
+
     /** Removes a slot that is in the tree. */
     void remove(int slot) {
         Leaf leaf = leafOf(slot);
