@@ -291,15 +291,28 @@ final class CountedBTree {
      */
     boolean moveWithinLeaf(int ref, double score, long reachedAt, byte[] id) {
         Leaf leaf = leafOf(ref);
-        Leaf prev = leaf.prev;
-        if (prev != null && compare(score, reachedAt, id, prev.scores[prev.size - 1], prev.refs[prev.size - 1]) <= 0) {
-            return false;
-        }
-        Leaf next = leaf.next;
-        if (next != null && compare(score, reachedAt, id, next.scores[0], next.refs[0]) >= 0) {
-            return false;
-        }
         int pos = indexInLeaf(leaf, ref);
+        Leaf next = leaf.next;
+        // The other entries of the leaf bound the move: strictly between their first and last
+        // scores the new key cannot cross into a neighbour leaf; strictly outside, leave the move
+        // to remove + insert (the common case for random moves, decided without touching
+        // neighbour leaves); on a tie with a bound, compare full keys with the neighbours.
+        int lo = pos == 0 ? 1 : 0;
+        int hi = pos == leaf.size - 1 ? leaf.size - 2 : leaf.size - 1;
+        int cLo = lo <= hi ? order.compareScores(score, leaf.scores[lo]) : 0;
+        int cHi = lo <= hi ? order.compareScores(score, leaf.scores[hi]) : 0;
+        if (cLo < 0 || cHi > 0) {
+            return false;
+        }
+        if (cLo == 0 || cHi == 0) {
+            Leaf prev = leaf.prev;
+            if (prev != null && compare(score, reachedAt, id, prev.scores[prev.size - 1], prev.refs[prev.size - 1]) <= 0) {
+                return false;
+            }
+            if (next != null && compare(score, reachedAt, id, next.scores[0], next.refs[0]) >= 0) {
+                return false;
+            }
+        }
         int oldStarts = leaf.starts;
         int oldNextFlag = next == null ? 0 : flagAt(next, 0);
         System.arraycopy(leaf.refs, pos + 1, leaf.refs, pos, leaf.size - pos - 1);
