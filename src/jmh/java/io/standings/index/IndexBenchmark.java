@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Rank, upsert and top-100 on a board of {@code size} entries (16-char ids, integer scores with
+ * Rank, upsert (random new score), increment (read + small increase) and top-100 on a board of {@code size} entries (16-char ids, integer scores with
  * ties), for {@link BoardIndex} and the {@link TreeMapBoardIndex} baseline in the same run.
  * Each operation picks a pseudo-random existing entity, so lookups miss the CPU caches as they
  * would in production.
@@ -65,6 +65,14 @@ public class IndexBenchmark {
     public boolean upsert() {
         long t = ++clock;
         return index.upsert(probe(), Math.floorMod(BenchData.mix(t), BenchData.SCORE_RANGE), t);
+    }
+
+    /** An "incr" event: read the current score, add 1-4, write it back (the entry moves a little). */
+    @Benchmark
+    public boolean increment() {
+        String entity = probe();
+        long t = ++clock;
+        return index.upsert(entity, index.scoreOf(entity).getAsDouble() + 1 + (t & 3), t);
     }
 
     @Benchmark

@@ -186,9 +186,11 @@ public final class BoardIndex implements RankIndex {
         if (tree.scoreOf(ref) == score && store.reachedAt(ref) == reachedAt) {
             return false;
         }
-        tree.remove(ref);
-        store.setReachedAt(ref, reachedAt);
-        tree.insert(ref, score, id);
+        if (!tree.moveWithinLeaf(ref, score, reachedAt, id)) {
+            tree.remove(ref);
+            store.setReachedAt(ref, reachedAt);
+            tree.insert(ref, score, id);
+        }
         return true;
     }
 

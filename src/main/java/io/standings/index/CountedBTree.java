@@ -282,6 +282,65 @@ final class CountedBTree {
         }
     }
 
+    /**
+     * Changes the key of an entry in place when its new key still falls inside its leaf's range
+     * (after the previous leaf's last key, before the next leaf's first): no counts change, no
+     * leafOf update, no split. The usual case for small increments.
+     *
+     * @return false (and nothing changed) if the entry must move to another leaf
+     */
+    boolean moveWithinLeaf(int ref, double score, long reachedAt, byte[] id) {
+        Leaf leaf = leafOf(ref);
+        int pos = indexInLeaf(leaf, ref);
+        Leaf next = leaf.next;
+        // The other entries of the leaf bound the move: strictly between their first and last
+        // scores the new key cannot cross into a neighbour leaf; strictly outside, leave the move
+        // to remove + insert (the common case for random moves, decided without touching
+        // neighbour leaves); on a tie with a bound, compare full keys with the neighbours.
+        int lo = pos == 0 ? 1 : 0;
+        int hi = pos == leaf.size - 1 ? leaf.size - 2 : leaf.size - 1;
+        int cLo = lo <= hi ? order.compareScores(score, leaf.scores[lo]) : 0;
+        int cHi = lo <= hi ? order.compareScores(score, leaf.scores[hi]) : 0;
+        if (cLo < 0 || cHi > 0) {
+            return false;
+        }
+        if (cLo == 0 || cHi == 0) {
+            Leaf prev = leaf.prev;
+            if (prev != null && compare(score, reachedAt, id, prev.scores[prev.size - 1], prev.refs[prev.size - 1]) <= 0) {
+                return false;
+            }
+            if (next != null && compare(score, reachedAt, id, next.scores[0], next.refs[0]) >= 0) {
+                return false;
+            }
+        }
+        int oldStarts = leaf.starts;
+        int oldNextFlag = next == null ? 0 : flagAt(next, 0);
+        System.arraycopy(leaf.refs, pos + 1, leaf.refs, pos, leaf.size - pos - 1);
+        System.arraycopy(leaf.scores, pos + 1, leaf.scores, pos, leaf.size - pos - 1);
+        leaf.size--;
+        store.setReachedAt(ref, reachedAt);
+        int at = searchLeaf(leaf, score, reachedAt, id, false);
+        System.arraycopy(leaf.refs, at, leaf.refs, at + 1, leaf.size - at);
+        System.arraycopy(leaf.scores, at, leaf.scores, at + 1, leaf.size - at);
+        leaf.refs[at] = ref;
+        leaf.scores[at] = score;
+        leaf.size++;
+        int starts = startsOf(leaf, 0, leaf.size);
+        if (starts != oldStarts) {
+            propagate(leaf, 0, starts - oldStarts);
+        }
+        if (next != null) {
+            int d = flagAt(next, 0) - oldNextFlag;
+            if (d != 0) {
+                propagate(next, 0, d);
+            }
+        }
+        if (pos == 0 || at == 0) {
+            fixMin(leaf);
+        }
+        return true;
+    }
+
     /** Removes a slot that is in the tree. */
     void remove(int slot) {
         Leaf leaf = leafOf(slot);
