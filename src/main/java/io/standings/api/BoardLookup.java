@@ -22,9 +22,7 @@ public class BoardLookup {
 
     /** The board, or 400 for a malformed id, 404 for an unknown one. */
     public Board board(String boardId) {
-        if (!Ids.isValidBoard(boardId)) {
-            throw ProblemException.badRequest(Ids.describeBoardRule());
-        }
+        boardId(boardId);
         return boards.find(boardId)
                 .orElseThrow(() -> ProblemException.notFound("Board '" + boardId + "' does not exist"));
     }
@@ -39,6 +37,15 @@ public class BoardLookup {
         return live.asOf();
     }
 
+    /** The board id, or 400 when it is malformed. */
+    public static String boardId(String boardId) {
+        if (!Ids.isValidBoard(boardId)) {
+            throw ProblemException.badRequest(Ids.describeBoardRule());
+        }
+        return boardId;
+    }
+
+    /** The entity id, or 400 when it is malformed. */
     public static String entity(String entity) {
         if (!Ids.isValidEntity(entity)) {
             throw ProblemException.badRequest(Ids.describeEntityRule());

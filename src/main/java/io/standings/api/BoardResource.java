@@ -4,7 +4,6 @@ import io.smallrye.common.annotation.NonBlocking;
 import io.standings.board.Board;
 import io.standings.board.BoardRegistry;
 import io.standings.board.BoardSpec;
-import io.standings.board.Ids;
 import io.standings.live.LiveAdmin;
 import io.standings.security.AdminOnly;
 import io.smallrye.mutiny.Uni;
@@ -86,9 +85,7 @@ public class BoardResource {
     @APIResponse(responseCode = "404", description = "No such board",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> delete(@Parameter(description = ApiDocs.BOARD) @PathParam("board") String id) {
-        if (!Ids.isValidBoard(id)) {
-            throw ProblemException.badRequest(Ids.describeBoardRule());
-        }
+        BoardLookup.boardId(id);
         return admin.deleteBoard(id).map(deleted -> {
             if (!deleted) {
                 throw ProblemException.notFound("Board '" + id + "' does not exist");

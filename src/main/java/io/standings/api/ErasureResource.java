@@ -1,7 +1,6 @@
 package io.standings.api;
 
 import io.smallrye.mutiny.Uni;
-import io.standings.board.Ids;
 import io.standings.live.LiveAdmin;
 import io.standings.security.AdminOnly;
 import jakarta.ws.rs.DELETE;
@@ -35,9 +34,7 @@ public class ErasureResource {
     @APIResponse(responseCode = "400", description = "A malformed id",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<EntityState> erase(@PathParam("entity") String entity) {
-        if (!Ids.isValidEntity(entity)) {
-            throw ProblemException.badRequest(Ids.describeEntityRule());
-        }
+        BoardLookup.entity(entity);
         return admin.erase(entity).map(o -> new EntityState(entity, null, false, o.changed(), o.periods()));
     }
 

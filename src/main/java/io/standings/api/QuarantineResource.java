@@ -2,8 +2,6 @@ package io.standings.api;
 
 import io.smallrye.mutiny.Uni;
 import io.standings.board.Board;
-import io.standings.board.BoardRegistry;
-import io.standings.board.Ids;
 import io.standings.live.LiveAdmin;
 import io.standings.security.AdminOnly;
 import jakarta.ws.rs.DELETE;
@@ -26,11 +24,11 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Produces(MediaType.APPLICATION_JSON)
 public class QuarantineResource {
 
-    private final BoardRegistry boards;
+    private final BoardLookup lookup;
     private final LiveAdmin admin;
 
-    public QuarantineResource(BoardRegistry boards, LiveAdmin admin) {
-        this.boards = boards;
+    public QuarantineResource(BoardLookup lookup, LiveAdmin admin) {
+        this.lookup = lookup;
         this.admin = admin;
     }
 
@@ -45,7 +43,8 @@ public class QuarantineResource {
     @APIResponse(responseCode = "404", description = "Unknown board",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<EntityState> quarantine(@PathParam("board") String boardId, @PathParam("entity") String entity) {
-        Board board = requireBoard(boardId, entity);
+        Board board = lookup.board(boardId);
+        BoardLookup.entity(entity);
         return admin.quarantine(board, entity).map(o -> new EntityState(entity, boardId, true, o.changed(), o.periods()));
     }
 
@@ -56,17 +55,8 @@ public class QuarantineResource {
     @APIResponse(responseCode = "404", description = "Unknown board",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<EntityState> restore(@PathParam("board") String boardId, @PathParam("entity") String entity) {
-        Board board = requireBoard(boardId, entity);
+        Board board = lookup.board(boardId);
+        BoardLookup.entity(entity);
         return admin.restore(board, entity).map(o -> new EntityState(entity, boardId, false, o.changed(), o.periods()));
-    }
-
-    private Board requireBoard(String boardId, String entity) {
-        if (!Ids.isValidBoard(boardId)) {
-            throw ProblemException.badRequest(Ids.describeBoardRule());
-        }
-        if (!Ids.isValidEntity(entity)) {
-            throw ProblemException.badRequest(Ids.describeEntityRule());
-        }
-        return boards.find(boardId).orElseThrow(() -> ProblemException.notFound("Board '" + boardId + "' does not exist"));
     }
 }

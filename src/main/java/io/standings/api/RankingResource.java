@@ -2,8 +2,6 @@ package io.standings.api;
 
 import io.smallrye.mutiny.Uni;
 import io.standings.board.Board;
-import io.standings.board.BoardRegistry;
-import io.standings.board.Ids;
 import io.standings.reconcile.Checkpoints;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.ws.rs.DefaultValue;
@@ -27,11 +25,11 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Produces(MediaType.APPLICATION_JSON)
 public class RankingResource {
 
-    private final BoardRegistry boards;
+    private final BoardLookup lookup;
     private final Checkpoints checkpoints;
 
-    public RankingResource(BoardRegistry boards, Checkpoints checkpoints) {
-        this.boards = boards;
+    public RankingResource(BoardLookup lookup, Checkpoints checkpoints) {
+        this.lookup = lookup;
         this.checkpoints = checkpoints;
     }
 
@@ -59,7 +57,7 @@ public class RankingResource {
     public Uni<RankingView> ranking(@PathParam("board") String boardId, @QueryParam("source") String source,
             @QueryParam("period") String period, @QueryParam("limit") @DefaultValue("100") int limit,
             @QueryParam("after") String after) {
-        Board board = requireBoard(boardId);
+        Board board = lookup.board(boardId);
         if (!"db".equals(source)) {
             throw ProblemException.badRequest("source must be 'db' (the in-memory ranking is served by /ranks)");
         }
@@ -104,7 +102,7 @@ public class RankingResource {
     @Path("periods")
     @Operation(summary = "Closed periods of a periodic board, with their frozen rankings")
     public Uni<PeriodsView> periods(@PathParam("board") String boardId) {
-        requireBoard(boardId);
+        lookup.board(boardId);
         return checkpoints.closedPeriods(boardId).map(list -> {
             List<PeriodView> views = new ArrayList<>();
             list.forEach(c -> views.add(new PeriodView(c.period(), c.generation(), c.entries(), c.closedAt(),
@@ -118,7 +116,7 @@ public class RankingResource {
     @Operation(summary = "The frozen top of a closed period")
     public Uni<FrozenTopView> periodTop(@PathParam("board") String boardId, @PathParam("period") String period,
             @QueryParam("limit") @DefaultValue("10") int limit) {
-        Board board = requireBoard(boardId);
+        Board board = lookup.board(boardId);
         if (limit < 1 || limit > 1000) {
             throw ProblemException.badRequest("limit must be between 1 and 1000");
         }
@@ -149,13 +147,5 @@ public class RankingResource {
                     r.getLong("reached_at")));
         }
         return entries;
-    }
-
-    private Board requireBoard(String boardId) {
-        if (!Ids.isValidBoard(boardId)) {
-            throw ProblemException.badRequest(Ids.describeBoardRule());
-        }
-        return boards.find(boardId)
-                .orElseThrow(() -> ProblemException.notFound("Board '" + boardId + "' does not exist"));
     }
 }
