@@ -41,8 +41,7 @@ public class BoardRepository {
                     operator = EXCLUDED.operator, period = EXCLUDED.period, time_zone = EXCLUDED.time_zone,
                     decay_half_life_ms = EXCLUDED.decay_half_life_ms, updated_at = now()
                 """)
-                .execute(Tuple.from(List.of(b.id(), lower(b.order()), lower(b.ties()), b.operator().wireName(),
-                        b.period().wireName(), b.timeZone().getId())).addValue(b.decay() == null ? null : b.decay().halfLife().toMillis()))
+                .execute(row(b))
                 .replaceWithVoid();
     }
 
@@ -52,13 +51,19 @@ public class BoardRepository {
                 INSERT INTO board (id, sort_order, ties, operator, period, time_zone, decay_half_life_ms)
                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING
                 """)
-                .execute(Tuple.from(List.of(b.id(), lower(b.order()), lower(b.ties()), b.operator().wireName(),
-                        b.period().wireName(), b.timeZone().getId())).addValue(b.decay() == null ? null : b.decay().halfLife().toMillis()))
+                .execute(row(b))
                 .map(rows -> rows.rowCount() == 1);
     }
 
     public Uni<Boolean> delete(String id) {
         return pool.preparedQuery("DELETE FROM board WHERE id = $1").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** The insert parameters of a board, in the column order of both statements above. */
+    private static Tuple row(Board b) {
+        BoardSpec spec = BoardSpec.of(b);
+        return Tuple.from(List.of(b.id(), spec.order(), spec.ties(), spec.operator(), spec.period(), spec.timeZone()))
+                .addValue(b.decay() == null ? null : b.decay().halfLife().toMillis());
     }
 
     private static Board toBoard(Row row) {
@@ -70,9 +75,5 @@ public class BoardRepository {
                 Period.fromWire(row.getString("period")).orElseThrow(),
                 ZoneId.of(row.getString("time_zone")),
                 halfLife == null ? null : Decay.ofHalfLife(Duration.ofMillis(halfLife)));
-    }
-
-    private static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -115,8 +115,8 @@ public class LiveAdmin {
             Map<String, Entry> ranked = live.rankedEverywhere(entity);
             List<String> heldPeriods = new ArrayList<>(live.quarantineState().periodsHolding(entity));
             Set<String> boards = new TreeSet<>();
-            ranked.keySet().forEach(bp -> boards.add(bp.substring(0, bp.indexOf('@'))));
-            heldPeriods.forEach(bp -> boards.add(bp.substring(0, bp.indexOf('@'))));
+            ranked.keySet().forEach(bp -> boards.add(RedisKeys.boardOf(bp)));
+            heldPeriods.forEach(bp -> boards.add(RedisKeys.boardOf(bp)));
             boards.addAll(live.quarantineState().boardsOf(entity));
             if (boards.isEmpty()) {
                 return Uni.createFrom().item(new Outcome(false, Set.of()));

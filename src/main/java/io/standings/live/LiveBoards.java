@@ -190,7 +190,7 @@ public class LiveBoards {
 
     /** Drops every period of a board. */
     public void removeBoard(String board) {
-        indexes.keySet().removeIf(bp -> bp.startsWith(board + "@"));
+        indexes.keySet().removeIf(bp -> RedisKeys.isPeriodOf(bp, board));
         quarantine.removeBoard(board);
     }
 
@@ -198,7 +198,7 @@ public class LiveBoards {
     public Map<String, Entry> entriesOf(String board, String entity) {
         Map<String, Entry> found = new LinkedHashMap<>();
         indexes.forEach((bp, index) -> {
-            if (bp.startsWith(board + "@")) {
+            if (RedisKeys.isPeriodOf(bp, board)) {
                 index.get(entity).ifPresent(e -> found.put(bp, e));
             }
         });
@@ -232,7 +232,7 @@ public class LiveBoards {
     Map<String, Entry> heldEntriesOf(String board, String entity) {
         Map<String, Entry> found = new LinkedHashMap<>();
         for (String bp : quarantine.periodsHolding(entity)) {
-            if (bp.startsWith(board + "@")) {
+            if (RedisKeys.isPeriodOf(bp, board)) {
                 found.put(bp, quarantine.held(bp, entity));
             }
         }
@@ -262,7 +262,7 @@ public class LiveBoards {
 
     /** Whether any period of the board has entries. */
     public boolean hasEntries(String board) {
-        return indexes.entrySet().stream().anyMatch(e -> e.getKey().startsWith(board + "@") && e.getValue().size() > 0);
+        return indexes.entrySet().stream().anyMatch(e -> RedisKeys.isPeriodOf(e.getKey(), board) && e.getValue().size() > 0);
     }
 
     /** Every live "board@period" with its entry count. */

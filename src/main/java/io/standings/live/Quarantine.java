@@ -75,7 +75,7 @@ public class Quarantine {
 
     void removeBoard(String board) {
         quarantined.removeIf(m -> m.startsWith(board + "/"));
-        held.keySet().removeIf(bp -> bp.startsWith(board + "@"));
+        held.keySet().removeIf(bp -> RedisKeys.isPeriodOf(bp, board));
     }
 
     void replaceAll(Set<String> rebuiltQuarantined, Map<String, Map<String, Entry>> rebuiltHeld) {

@@ -30,8 +30,20 @@ public final class RedisKeys {
         this.prefix = prefix;
     }
 
+    /** "board@period": board ids cannot contain '@', so the first '@' separates the two. */
     public static String boardPeriod(String board, String period) {
         return board + "@" + period;
+    }
+
+    /** The board of a "board@period". */
+    public static String boardOf(String boardPeriod) {
+        return boardPeriod.substring(0, boardPeriod.indexOf('@'));
+    }
+
+    /** Whether a "board@period" is a period of {@code board}. */
+    public static boolean isPeriodOf(String boardPeriod, String board) {
+        return boardPeriod.length() > board.length() && boardPeriod.charAt(board.length()) == '@'
+                && boardPeriod.startsWith(board);
     }
 
     public String ranks(String boardPeriod) {

@@ -43,7 +43,7 @@ public class RedisRebuilder {
             Map<String, Map<String, Entry>> held = new ConcurrentHashMap<>();
             return Multi.createFrom().iterable(periods)
                     .onItem().transformToUniAndConcatenate(bp -> {
-                        Optional<Board> board = boards.find(bp.substring(0, bp.indexOf('@')));
+                        Optional<Board> board = boards.find(RedisKeys.boardOf(bp));
                         if (board.isEmpty()) {
                             Log.warnf("Redis holds '%s' but its board is not defined; not loaded", bp);
                             return Uni.createFrom().voidItem();

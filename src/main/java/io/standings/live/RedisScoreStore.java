@@ -278,7 +278,7 @@ public class RedisScoreStore {
                 }
             }
             for (String bp : all) {
-                if (bp.startsWith(board + "@")) {
+                if (RedisKeys.isPeriodOf(bp, board)) {
                     requests.add(Request.cmd(Command.UNLINK).arg(keys.ranks(bp)).arg(keys.members(bp)).arg(keys.held(bp)));
                     requests.add(Request.cmd(Command.SREM).arg(keys.periods()).arg(bp));
                 }

@@ -145,7 +145,7 @@ public class RedisRecovery implements HealthCheck {
     private Uni<Void> restoreRedis(Checkpoints.Checkpoint cp) {
         return redis.wipe()
                 .chain(() -> Multi.createFrom().iterable(cp.periods().entrySet()).onItem().transformToUniAndConcatenate(e -> {
-                    Board board = boards.find(e.getKey().substring(0, e.getKey().indexOf('@'))).orElse(null);
+                    Board board = boards.find(RedisKeys.boardOf(e.getKey())).orElse(null);
                     if (board == null) {
                         return Uni.createFrom().voidItem();
                     }
@@ -168,7 +168,7 @@ public class RedisRecovery implements HealthCheck {
     private void resetMemory(Checkpoints.Checkpoint cp) {
         Map<String, RankIndex> indexes = new HashMap<>();
         cp.periods().forEach((bp, rows) -> {
-            Board board = boards.find(bp.substring(0, bp.indexOf('@'))).orElse(null);
+            Board board = boards.find(RedisKeys.boardOf(bp)).orElse(null);
             if (board == null) {
                 return;
             }
