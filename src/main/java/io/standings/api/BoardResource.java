@@ -139,7 +139,7 @@ public class BoardResource {
             @Parameter(description = "Number of entries, 1-1000", schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
                     maximum = "1000", defaultValue = "10")) @QueryParam("limit") String limitParam) {
         Board board = lookup.board(boardId);
-        int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, 10);
+        int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, Params.DEFAULT_LIMIT);
         long asOf = lookup.asOf();
         Optional<RankIndex> index = lookup.index(board);
         List<Ranked> top = index.map(i -> i.top(limit)).orElse(List.of());

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 public final class Params {
 
     public static final int MAX_LIMIT = 1000;
+    public static final int DEFAULT_LIMIT = 10;
     public static final int MAX_RADIUS = 100;
     public static final int MAX_IDS = 1000;
 

@@ -32,6 +32,8 @@ public final class BoardIndex implements RankIndex {
     private final EntityStore store;
     private final CountedBTree tree;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** See {@link RankIndex#version()}: written under the write lock only. */
+    private volatile long version;
 
     public BoardIndex(Order order) {
         this(order, CountedBTree.DEFAULT_LEAF_CAPACITY, CountedBTree.DEFAULT_INNER_CAPACITY, new EntityStore());
@@ -113,6 +115,11 @@ public final class BoardIndex implements RankIndex {
     }
 
     @Override
+    public long version() {
+        return version;
+    }
+
+    @Override
     public Order order() {
         return order;
     }
@@ -181,11 +188,13 @@ public final class BoardIndex implements RankIndex {
         int ref = store.find(id);
         if (ref < 0) {
             tree.insert(store.add(id, reachedAt), score, id);
+            version++;
             return true;
         }
         if (tree.scoreOf(ref) == score && store.reachedAt(ref) == reachedAt) {
             return false;
         }
+        version++;
         if (!tree.moveWithinLeaf(ref, score, reachedAt, id)) {
             tree.remove(ref);
             store.setReachedAt(ref, reachedAt);
@@ -201,6 +210,7 @@ public final class BoardIndex implements RankIndex {
         }
         tree.remove(ref);
         store.free(ref);
+        version++;
         if (store.wantsCompaction()) {
             store.beginCompaction();
             tree.relocateRefs(store::relocate);

@@ -36,6 +36,13 @@ public interface RankIndex {
     /** Number of entries. */
     long size();
 
+    /**
+     * A number that grows with every change of the entries (any upsert or removal that changed something):
+     * two reads that saw the same version saw the same entries. Read without the lock; a cache keyed on
+     * it must read it before reading the entries.
+     */
+    long version();
+
     /** Inserts or updates one entry. @return true if the index changed */
     boolean upsert(String entity, double score, long reachedAt);
 

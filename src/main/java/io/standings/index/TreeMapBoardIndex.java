@@ -29,6 +29,8 @@ public final class TreeMapBoardIndex implements RankIndex {
     /** Distinct score -> number of entries with it, in board order. */
     private final TreeMap<Double, Integer> scoreCounts;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** See {@link RankIndex#version()}: written under the write lock only. */
+    private volatile long version;
 
     public TreeMapBoardIndex(Order order) {
         this.order = order;
@@ -50,6 +52,11 @@ public final class TreeMapBoardIndex implements RankIndex {
             index.doUpsert(e.entity(), e.score(), e.reachedAt());
         }
         return index;
+    }
+
+    @Override
+    public long version() {
+        return version;
     }
 
     @Override
@@ -127,6 +134,7 @@ public final class TreeMapBoardIndex implements RankIndex {
         byEntity.put(entity, next);
         sorted.add(next);
         scoreCounts.merge(next.score(), 1, Integer::sum);
+        version++;
         return true;
     }
 
@@ -136,6 +144,7 @@ public final class TreeMapBoardIndex implements RankIndex {
             return false;
         }
         unlink(prev);
+        version++;
         return true;
     }
 

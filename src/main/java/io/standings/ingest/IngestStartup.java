@@ -4,12 +4,14 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.standings.board.BoardRegistry;
+import io.standings.live.LiveBoards;
 import io.standings.live.RedisRebuilder;
 import io.standings.reconcile.RedisRecovery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.Map;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -28,12 +30,14 @@ public class IngestStartup implements HealthCheck {
     private final RedisRebuilder rebuilder;
     private final PartitionTracker tracker;
     private final RedisRecovery recovery;
+    private final LiveBoards live;
     private volatile boolean ready;
     private volatile Uni<Void> startup;
 
     public IngestStartup(BoardRegistry boards, RedisRebuilder rebuilder, PartitionTracker tracker,
-            RedisRecovery recovery) {
+            RedisRecovery recovery, LiveBoards live) {
         this.boards = boards;
+        this.live = live;
         this.recovery = recovery;
         this.rebuilder = rebuilder;
         this.tracker = tracker;
@@ -51,7 +55,7 @@ public class IngestStartup implements HealthCheck {
                     // Issue 6: an empty Redis with a PostgreSQL checkpoint is restored from it before the rebuild.
                     .chain(recovery::restoreIfEmpty)
                     .chain(rebuilder::rebuild)
-                    .invoke(tracker::rebuilt)
+                    .invoke(this::rebuilt)
                     .invoke(() -> ready = true)
                     .onFailure().invoke(e -> Log.warnf("Start-up waits for PostgreSQL/Redis: %s", e.getMessage()))
                     .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).indefinitely()
@@ -66,7 +70,13 @@ public class IngestStartup implements HealthCheck {
         if (!tracker.rebuildNeeded()) {
             return Uni.createFrom().voidItem();
         }
-        return rebuilder.rebuild().invoke(tracker::rebuilt).replaceWithVoid();
+        return rebuilder.rebuild().invoke(this::rebuilt).replaceWithVoid();
+    }
+
+    /** Memory now reflects these offsets: the tracker knows them, and asOf counts them (it survives restarts). */
+    private void rebuilt(Map<String, Long> offsets) {
+        tracker.rebuilt(offsets);
+        live.advance(tracker.appliedRecords());
     }
 
     @Override

@@ -63,7 +63,7 @@ public class TopStreamResource {
                     maximum = "1000", defaultValue = "10")) @QueryParam("limit") String limitParam,
             @Context SseEventSink sink, @Context Sse sse) {
         Board board = lookup.board(boardId);
-        int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, 10);
+        int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, Params.DEFAULT_LIMIT);
         subscriptions.open(board, Subscription.Topic.top(board.id(), limit), sink, sse);
     }
 }

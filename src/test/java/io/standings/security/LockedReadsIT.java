@@ -2,6 +2,7 @@ package io.standings.security;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
 import io.quarkus.test.common.TestResourceScope;
@@ -12,6 +13,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.standings.testing.RealServices;
 import io.standings.testing.SseClient;
+import io.standings.testing.TestRun;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,6 +42,22 @@ class LockedReadsIT {
             given().get(path).then().statusCode(401).contentType("application/problem+json")
                     .header("WWW-Authenticate", containsString("Bearer"));
             given().header("X-API-Key", "nope").get(path).then().statusCode(403).contentType("application/problem+json");
+        }
+    }
+
+    TestRun run;
+
+    @Test
+    void theHotReadPathAsksForTheKeyToo() {
+        given().header("X-API-Key", "test-admin-key").contentType("application/json").body("{}")
+                .put("/api/v1/boards/hot").then().statusCode(200);
+        run.send("hot/a", "{\"board\":\"hot\",\"entity\":\"a\",\"value\":5}");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-API-Key", "test-admin-key")
+                .get("/api/v1/boards/hot/entries/a").then().statusCode(200));
+        given().header("X-API-Key", "test-admin-key").get("/api/v1/boards/hot/top").then().statusCode(200);
+        for (String path : List.of("/api/v1/boards/hot/entries/a", "/api/v1/boards/hot/top")) {
+            given().get(path).then().statusCode(401).contentType("application/problem+json");
+            given().header("X-API-Key", "nope").get(path).then().statusCode(403);
         }
     }
 

@@ -1,0 +1,147 @@
+package io.standings.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.logging.Log;
+import io.standings.board.Board;
+import io.standings.board.BoardRegistry;
+import io.standings.board.Ids;
+import io.standings.index.RankIndex;
+import io.standings.live.LiveBoards;
+import io.standings.security.ApiKeys;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The two hottest reads — an entity's entry and a board's top list — answered straight on the Vert.x
+ * router, ahead of the JAX-RS layer (its routing, filters and context cost more than the lookup itself).
+ *
+ * <p>Only the plain success case is answered here, with exactly the body the JAX-RS resource would
+ * produce (same view records, same Jackson mapper): valid ids without percent-escapes, a known board, an
+ * entity that is on it, a valid {@code limit}, and reads not behind the API key. Anything else — a bad
+ * parameter, an unknown board or entity, a key to check — goes on ({@code ctx.next()}) to
+ * {@link EntryResource} / {@link BoardResource}, which stay the one documented definition of these
+ * endpoints and of every error. {@code standings.http.hot-reads=false} switches this off.
+ */
+@ApplicationScoped
+public class HotReads {
+
+    static final String ENTRY_PATH = "/api/v1/boards/:board/entries/:entity";
+    static final String TOP_PATH = "/api/v1/boards/:board/top";
+    private static final String JSON = "application/json;charset=UTF-8";
+
+    private final BoardRegistry boards;
+    private final LiveBoards live;
+    private final ApiKeys keys;
+    private final ObjectMapper mapper;
+    private final boolean enabled;
+    private final TopCache topCache = new TopCache();
+
+    public HotReads(BoardRegistry boards, LiveBoards live, ApiKeys keys, ObjectMapper mapper,
+            @ConfigProperty(name = "standings.http.hot-reads", defaultValue = "true") boolean enabled) {
+        this.boards = boards;
+        this.live = live;
+        this.keys = keys;
+        this.mapper = mapper;
+        this.enabled = enabled;
+    }
+
+    void register(@Observes Router router) {
+        if (!enabled) {
+            return;
+        }
+        router.get(ENTRY_PATH).order(Integer.MIN_VALUE + 1).handler(this::entry);
+        router.get(TOP_PATH).order(Integer.MIN_VALUE + 1).handler(this::top);
+    }
+
+    void entry(RoutingContext ctx) {
+        Board board = plainBoard(ctx);
+        String entity = board == null ? null : ctx.pathParam("entity");
+        Optional<?> view = entity != null && Ids.isValidEntity(entity) ? live.entry(board, entity) : Optional.empty();
+        if (view.isEmpty()) {
+            ctx.next();
+            return;
+        }
+        send(ctx, view.get());
+    }
+
+    void top(RoutingContext ctx) {
+        Board board = plainBoard(ctx);
+        int limit = board == null ? -1 : limit(ctx.queryParam("limit"));
+        if (limit < 0) {
+            ctx.next();
+            return;
+        }
+        long asOf = live.asOf();
+        RankIndex index = live.currentIndex(board).orElse(null);
+        if (index == null) {
+            send(ctx, new ListViews.Top(board.id(), limit, 0, List.of(), asOf));
+            return;
+        }
+        long version = index.version();
+        byte[] json = topCache.get(board.id(), limit, index, version, asOf, () -> json(new ListViews.Top(board.id(),
+                limit, index.size(), BoardResource.entries(board, index.top(limit)), asOf)));
+        if (json == null) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(json));
+    }
+
+    /** The request's board when this path may answer it, else null (the JAX-RS resource will). */
+    private Board plainBoard(RoutingContext ctx) {
+        if (keys.readsRequireKey() || ctx.request().path().indexOf('%') >= 0) {
+            return null;
+        }
+        String id = ctx.pathParam("board");
+        return Ids.isValidBoard(id) ? boards.find(id).orElse(null) : null;
+    }
+
+    /** {@code limit} as {@link Params#intIn} reads it (default 10, 1–1000), or -1 to let JAX-RS answer. */
+    private static int limit(List<String> values) {
+        if (values.isEmpty()) {
+            return Params.DEFAULT_LIMIT;
+        }
+        if (values.size() != 1) {
+            return -1;
+        }
+        String value = values.get(0);
+        if (value.isEmpty() || value.length() > 4) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n >= 1 && n <= Params.MAX_LIMIT ? n : -1;
+    }
+
+    private void send(RoutingContext ctx, Object body) {
+        byte[] json = json(body);
+        if (json == null) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(json));
+    }
+
+    /** The body as the JAX-RS layer would write it, or null (then the JAX-RS resource answers). */
+    private byte[] json(Object body) {
+        try {
+            return mapper.writeValueAsBytes(body);
+        } catch (Exception e) {
+            Log.debugf(e, "hot read fell back to JAX-RS");
+            return null;
+        }
+    }
+}
