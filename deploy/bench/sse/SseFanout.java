@@ -1,15 +1,12 @@
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -19,24 +16,34 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * SSE fan-out: K subscribers of one board's top-10 stream while events are produced at R/s for D s.
  * Each event sets a new entity to the current time in ms, so the top-1 score of a push is the produce
  * time of the newest event it reflects; push delay = receive time - that score.
+ * The subscribers are K plain sockets on one NIO selector thread that scan the raw bytes for
+ * {@code "score":} (the first score of a top list is the top-1's): a load client cheap enough that the
+ * server, not the client, is what gets measured.
  * java -cp <kafka-clients + slf4j> SseFanout.java <http base> <bootstrap> <topic> <board> <K> <R> <D>
  */
 public class SseFanout {
-    static final int MAX = 4_000_000;
+    static final int MAX = 8_000_000;
     static final long[] delays = new long[MAX];
     static final AtomicLong received = new AtomicLong();
+    static volatile boolean measuring;
 
     public static void main(String[] args) throws Exception {
         String base = args[0], bootstrap = args[1], topic = args[2], board = args[3];
         int k = Integer.parseInt(args[4]), rate = Integer.parseInt(args[5]), seconds = Integer.parseInt(args[6]);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        List<CompletableFuture<?>> streams = new ArrayList<>();
+        URI uri = URI.create(base);
+        byte[] request = ("GET /api/v1/boards/" + board + "/top/stream?limit=10 HTTP/1.1\r\nHost: " + uri.getHost()
+                + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        Selector selector = Selector.open();
         AtomicLong open = new AtomicLong();
         for (int i = 0; i < k; i++) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/boards/" + board + "/top/stream?limit=10"))
-                    .header("Accept", "text/event-stream").build();
-            streams.add(http.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new Lines(open))));
+            SocketChannel channel = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
+            channel.write(ByteBuffer.wrap(request));
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_READ, new Scanner());
         }
+        Thread reader = new Thread(() -> read(selector, open), "sse-reader");
+        reader.setDaemon(true);
+        reader.start();
         long deadline = System.currentTimeMillis() + 60_000;
         while (open.get() < k && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
@@ -44,6 +51,7 @@ public class SseFanout {
         System.out.printf("subscribers open: %d of %d%n", open.get(), k);
         Thread.sleep(1000);
         received.set(0);
+        measuring = true;
         long produced = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "linger.ms", 1, "acks", "1"), new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -63,6 +71,7 @@ public class SseFanout {
             producer.flush();
         }
         Thread.sleep(2000);
+        measuring = false;
         int n = (int) Math.min(received.get(), MAX);
         long[] d = Arrays.copyOf(delays, n);
         Arrays.sort(d);
@@ -72,57 +81,86 @@ public class SseFanout {
             System.out.printf("push delay ms: p50=%d p90=%d p99=%d max=%d%n", d[n / 2], d[(int) (n * 0.9)],
                     d[Math.min(n - 1, (int) (n * 0.99))], d[n - 1]);
         }
-        streams.forEach(s -> s.cancel(true));
         System.exit(0);
     }
 
-    static final class Lines implements Flow.Subscriber<String> {
-        private final AtomicLong open;
+    static void read(Selector selector, AtomicLong open) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 16);
+        byte[] bytes = new byte[1 << 16];
+        try {
+            while (true) {
+                selector.select();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    buffer.clear();
+                    int n = ((SocketChannel) key.channel()).read(buffer);
+                    if (n < 0) {
+                        key.cancel();
+                        continue;
+                    }
+                    buffer.flip();
+                    buffer.get(bytes, 0, n);
+                    ((Scanner) key.attachment()).scan(bytes, n, open);
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+        }
+    }
+
+    /** Finds each event's first {@code "score":<number>} across reads; counts the subscriber open at its first event. */
+    static final class Scanner {
+        private static final byte[] SCORE = "\"score\":".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+        private int matchedData;
+        private int matchedScore;
+        private boolean inEvent;
         private boolean counted;
+        private final StringBuilder number = new StringBuilder();
+        private boolean inNumber;
 
-        Lines(AtomicLong open) {
-            this.open = open;
+        void scan(byte[] b, int n, AtomicLong open) {
+            for (int i = 0; i < n; i++) {
+                byte c = b[i];
+                if (inNumber) {
+                    if (c >= '0' && c <= '9' || c == '.' || c == 'E' || c == '-') {
+                        number.append((char) c);
+                        continue;
+                    }
+                    record((long) Double.parseDouble(number.toString()));
+                    number.setLength(0);
+                    inNumber = false;
+                    inEvent = false;
+                }
+                if (!inEvent) {
+                    matchedData = c == DATA[matchedData] ? matchedData + 1 : (c == DATA[0] ? 1 : 0);
+                    if (matchedData == DATA.length) {
+                        matchedData = 0;
+                        inEvent = true;
+                        matchedScore = 0;
+                        if (!counted) {
+                            counted = true;
+                            open.incrementAndGet();
+                        }
+                    }
+                } else {
+                    matchedScore = c == SCORE[matchedScore] ? matchedScore + 1 : (c == SCORE[0] ? 1 : 0);
+                    if (matchedScore == SCORE.length) {
+                        matchedScore = 0;
+                        inNumber = true;
+                    }
+                }
+            }
         }
 
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(String line) {
-            if (!line.startsWith("data:")) {
-                return;
-            }
-            if (!counted) {
-                counted = true;
-                open.incrementAndGet();
-            }
-            int at = line.indexOf("\"score\":");
-            if (at < 0) {
-                return;
-            }
-            int from = at + 8;
-            int to = from;
-            while (to < line.length() && (Character.isDigit(line.charAt(to)) || line.charAt(to) == '.' || line.charAt(to) == 'E')) {
-                to++;
-            }
-            long produced = (long) Double.parseDouble(line.substring(from, to));
-            if (produced < 1_000_000_000_000L) {
-                return; // the seed entry, not a timed event
+        private static void record(long produced) {
+            if (!measuring || produced < 1_000_000_000_000L) {
+                return; // the seed entry, or before the timed run
             }
             long i = received.getAndIncrement();
             if (i < MAX) {
                 delays[(int) i] = System.currentTimeMillis() - produced;
             }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-        }
-
-        @Override
-        public void onComplete() {
         }
     }
 }

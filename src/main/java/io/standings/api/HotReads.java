@@ -73,7 +73,7 @@ public class HotReads {
 
     void top(RoutingContext ctx) {
         Board board = plainBoard(ctx);
-        int limit = board == null ? -1 : limit(ctx.queryParam("limit"));
+        int limit = board == null ? -1 : Params.plainLimit(ctx.queryParam("limit"));
         if (limit < 0) {
             ctx.next();
             return;
@@ -101,29 +101,6 @@ public class HotReads {
         }
         String id = ctx.pathParam("board");
         return Ids.isValidBoard(id) ? boards.find(id).orElse(null) : null;
-    }
-
-    /** {@code limit} as {@link Params#intIn} reads it (default 10, 1–1000), or -1 to let JAX-RS answer. */
-    private static int limit(List<String> values) {
-        if (values.isEmpty()) {
-            return Params.DEFAULT_LIMIT;
-        }
-        if (values.size() != 1) {
-            return -1;
-        }
-        String value = values.get(0);
-        if (value.isEmpty() || value.length() > 4) {
-            return -1;
-        }
-        int n = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n >= 1 && n <= Params.MAX_LIMIT ? n : -1;
     }
 
     private void send(RoutingContext ctx, Object body) {

@@ -23,6 +23,30 @@ public final class Params {
     private Params() {
     }
 
+    /**
+     * The {@code limit} query parameter when it is plainly valid — absent (the default), or one value of
+     * 1–4 digits within 1–{@value #MAX_LIMIT} — else -1: the caller lets the JAX-RS resource read it (and
+     * answer any error). For the hot paths, which must never read a parameter differently.
+     */
+    public static int plainLimit(List<String> values) {
+        if (values.isEmpty()) {
+            return DEFAULT_LIMIT;
+        }
+        String value = values.get(0);
+        if (values.size() != 1 || value.isEmpty() || value.length() > 4) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n >= 1 && n <= MAX_LIMIT ? n : -1;
+    }
+
     /** An integer in [min, max]; {@code fallback} when the parameter is absent. */
     public static int intIn(String name, String text, int min, int max, int fallback) {
         if (text == null) {

@@ -59,6 +59,6 @@ public class EntryStreamResource {
             @Context SseEventSink sink, @Context Sse sse) {
         Board board = lookup.board(boardId);
         BoardLookup.entity(entity);
-        subscriptions.open(board, Subscription.Topic.entry(board.id(), entity), sink, sse);
+        subscriptions.open(board, Subscription.Topic.entry(board.id(), entity), new JaxrsEventSink(sink, sse));
     }
 }

@@ -10,10 +10,15 @@ import io.standings.board.BoardRegistry;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fan-out clock (a Vert.x periodic timer, {@code standings.sse.tick}): recomputes the states of the
@@ -53,9 +58,10 @@ public class StreamTicker {
             if (running.compareAndSet(false, true)) {
                 vertx.executeBlocking(() -> {
                     try {
-                        tick();
-                    } finally {
+                        tick(() -> running.set(false));
+                    } catch (RuntimeException e) {
                         running.set(false);
+                        throw e;
                     }
                     return null;
                 }, false);
@@ -70,20 +76,50 @@ public class StreamTicker {
         subscriptions.all().forEach(Subscription::close);
     }
 
-    void tick() {
+    /**
+     * One tick: recomputes the changed states, then flushes every subscription — those on an event loop in
+     * one task per loop (each write is then a direct write on the connection's own thread, not a task
+     * handed over per write), the others right here. {@code done} runs once every flush has run: the next
+     * tick waits for it, so a slow fan-out makes ticks skip rather than pile up.
+     */
+    void tick(Runnable done) {
         long started = System.nanoTime();
+        Map<Executor, List<Subscription>> byLoop = new HashMap<>();
         try {
             feed.drain().forEach(this::recompute);
             long now = System.nanoTime();
             long minInterval = config.minInterval().toNanos();
             long heartbeat = config.heartbeat().toNanos();
             for (Subscription subscription : subscriptions.all()) {
-                subscription.flush(now, minInterval, heartbeat);
+                Executor loop = subscription.loop();
+                if (loop == null) {
+                    subscription.flush(now, minInterval, heartbeat);
+                } else {
+                    byLoop.computeIfAbsent(loop, l -> new ArrayList<>()).add(subscription);
+                }
             }
+            AtomicInteger remaining = new AtomicInteger(byLoop.size() + 1);
+            Runnable finished = () -> {
+                if (remaining.decrementAndGet() == 0) {
+                    tickTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    done.run();
+                }
+            };
+            byLoop.forEach((loop, group) -> loop.execute(() -> {
+                try {
+                    for (Subscription subscription : group) {
+                        subscription.flush(now, minInterval, heartbeat);
+                    }
+                } catch (RuntimeException e) {
+                    Log.errorf(e, "SSE flush failed");
+                } finally {
+                    finished.run();
+                }
+            }));
+            finished.run();
         } catch (RuntimeException e) {
             Log.errorf(e, "SSE tick failed");
-        } finally {
-            tickTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            done.run();
         }
     }
 

@@ -2,9 +2,6 @@ package io.standings.stream;
 
 import io.quarkus.logging.Log;
 import io.standings.board.Board;
-import jakarta.ws.rs.sse.OutboundSseEvent;
-import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -33,8 +30,7 @@ final class Subscription {
 
     final Board board;
     final Topic topic;
-    private final SseEventSink sink;
-    private final Sse sse;
+    private final EventSink sink;
     private final Consumer<Subscription> onClose;
     private final LongConsumer pushDelay;
 
@@ -49,13 +45,12 @@ final class Subscription {
     private long lastEventNanos;
     private long lastWriteNanos;
 
-    Subscription(Board board, Topic topic, SseEventSink sink, Sse sse, Consumer<Subscription> onClose,
-            LongConsumer pushDelay, long now) {
+    Subscription(Board board, Topic topic, EventSink sink, Consumer<Subscription> onClose, LongConsumer pushDelay,
+            long now) {
         this.board = board;
         this.pushDelay = pushDelay;
         this.topic = topic;
         this.sink = sink;
-        this.sse = sse;
         this.onClose = onClose;
         this.lastWriteNanos = now;
         this.lastEventNanos = Long.MIN_VALUE / 2;
@@ -82,44 +77,45 @@ final class Subscription {
      * last data event; otherwise a heartbeat comment if nothing was written for {@code heartbeatNanos}.
      */
     void flush(long now, long minIntervalNanos, long heartbeatNanos) {
-        OutboundSseEvent event;
-        long changedNanos = 0;
+        String data;
+        long id;
+        long changedNanos;
         synchronized (this) {
-            if (closed) {
+            if (closed || writing && !sink.isClosed()) {
                 return;
             }
             if (sink.isClosed()) {
-                event = null;
-            } else if (writing) {
-                return;
+                data = null;
+                id = 0;
+                changedNanos = 0;
             } else if (pending != null && now - lastEventNanos >= minIntervalNanos) {
-                event = sse.newEventBuilder().name(topic.eventName()).id(Long.toString(nextId++)).data(String.class, pending)
-                        .build();
-                pending = null;
+                data = pending;
+                id = nextId++;
                 changedNanos = pendingChangedNanos;
+                pending = null;
                 pendingChangedNanos = 0;
                 lastEventNanos = now;
             } else if (now - lastWriteNanos >= heartbeatNanos) {
-                event = sse.newEventBuilder().comment("heartbeat").build();
+                data = null;
+                id = -1; // a heartbeat
+                changedNanos = 0;
             } else {
                 return;
             }
-            if (event != null) {
+            if (data != null || id < 0) {
                 writing = true;
                 lastWriteNanos = now;
             }
         }
-        if (event == null) {
-            close();
-            return;
-        }
-        if (changedNanos != 0) {
-            pushDelay.accept(System.nanoTime() - changedNanos);
-        }
-        try {
-            sink.send(event).whenComplete((ignored, failure) -> written(failure));
-        } catch (RuntimeException e) {
-            written(e);
+        if (data != null) {
+            if (changedNanos != 0) {
+                pushDelay.accept(System.nanoTime() - changedNanos);
+            }
+            sink.send(topic.eventName(), id, data, this::written);
+        } else if (id < 0) {
+            sink.comment("heartbeat", this::written);
+        } else {
+            close(); // the client went away
         }
     }
 
@@ -148,6 +144,11 @@ final class Subscription {
             Log.debugf("Closing an SSE sink failed: %s", e.toString());
         }
         onClose.accept(this);
+    }
+
+    /** See {@link EventSink#loop()}. */
+    java.util.concurrent.Executor loop() {
+        return sink.loop();
     }
 
     synchronized boolean isClosed() {

@@ -6,14 +6,13 @@ import io.micrometer.core.instrument.Timer;
 import io.standings.api.ProblemException;
 import io.standings.board.Board;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /** The open SSE subscriptions, by board, under the cap {@code standings.sse.max-subscriptions}. */
 @ApplicationScoped
@@ -41,15 +40,31 @@ public class SubscriptionRegistry {
      *
      * @throws ProblemException 503 with Retry-After when the cap is reached
      */
-    void open(Board board, Subscription.Topic topic, SseEventSink sink, Sse sse) {
-        if (count.incrementAndGet() > config.maxSubscriptions()) {
-            count.decrementAndGet();
+    void open(Board board, Subscription.Topic topic, EventSink sink) {
+        if (!open(board, topic, () -> sink)) {
             throw ProblemException.unavailable("Too many stream subscriptions (" + config.maxSubscriptions()
                     + "); try again later", Math.max(1, config.retryAfter().toSeconds()));
         }
+    }
+
+    /**
+     * Opens a subscription on the sink {@code open} makes (called only once a slot under the cap is taken)
+     * and writes its current state at once; false, with nothing opened, when the cap is reached.
+     */
+    boolean open(Board board, Subscription.Topic topic, Supplier<EventSink> open) {
+        if (count.incrementAndGet() > config.maxSubscriptions()) {
+            count.decrementAndGet();
+            return false;
+        }
         long now = System.nanoTime();
-        Subscription subscription = new Subscription(board, topic, sink, sse, this::release,
-                nanos -> pushDelay.record(nanos, TimeUnit.NANOSECONDS), now);
+        Subscription subscription;
+        try {
+            subscription = new Subscription(board, topic, open.get(), this::release,
+                    nanos -> pushDelay.record(nanos, TimeUnit.NANOSECONDS), now);
+        } catch (RuntimeException e) {
+            count.decrementAndGet();
+            throw e;
+        }
         all.add(subscription);
         byBoard.computeIfAbsent(board.id(), b -> ConcurrentHashMap.newKeySet()).add(subscription);
         try {
@@ -59,6 +74,7 @@ public class SubscriptionRegistry {
             subscription.close(); // never leak a slot of the cap
             throw e;
         }
+        return true;
     }
 
     private void release(Subscription subscription) {

@@ -64,6 +64,6 @@ public class TopStreamResource {
             @Context SseEventSink sink, @Context Sse sse) {
         Board board = lookup.board(boardId);
         int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, Params.DEFAULT_LIMIT);
-        subscriptions.open(board, Subscription.Topic.top(board.id(), limit), sink, sse);
+        subscriptions.open(board, Subscription.Topic.top(board.id(), limit), new JaxrsEventSink(sink, sse));
     }
 }

@@ -55,9 +55,19 @@ class LockedReadsIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-API-Key", "test-admin-key")
                 .get("/api/v1/boards/hot/entries/a").then().statusCode(200));
         given().header("X-API-Key", "test-admin-key").get("/api/v1/boards/hot/top").then().statusCode(200);
-        for (String path : List.of("/api/v1/boards/hot/entries/a", "/api/v1/boards/hot/top")) {
+        for (String path : List.of("/api/v1/boards/hot/entries/a", "/api/v1/boards/hot/top",
+                "/api/v1/boards/hot/top/stream", "/api/v1/boards/hot/entries/a/stream")) {
             given().get(path).then().statusCode(401).contentType("application/problem+json");
             given().header("X-API-Key", "nope").get(path).then().statusCode(403);
+        }
+        // With the key, the stream is served by the JAX-RS resource (JaxrsEventSink).
+        try (SseClient client = SseClient.open("http://localhost:" + RestAssured.port + "/api/v1/boards/hot/top/stream",
+                "X-API-Key", "test-admin-key")) {
+            assertThat(client.status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !client.events().isEmpty());
+            assertThat(client.events().get(0).name()).isEqualTo("top");
+            assertThat(client.events().get(0).id()).isEqualTo("1");
+            assertThat(client.events().get(0).data()).contains("\"entity\":\"a\"");
         }
     }
 

@@ -1,0 +1,71 @@
+package io.standings.stream;
+
+import io.standings.api.Params;
+import io.standings.board.Board;
+import io.standings.board.BoardRegistry;
+import io.standings.board.Ids;
+import io.standings.security.ApiKeys;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The two SSE streams opened straight on the Vert.x router ({@link VertxEventSink}: each event one buffer
+ * written to the response, no JAX-RS machinery per write — the fan-out to thousands of clients is mostly
+ * writes). Only the success case opens here: valid ids without percent-escapes, a known board, a valid
+ * {@code limit}, reads not behind the API key, a free slot under the cap. Everything else — every error,
+ * the 503 of a full cap, key checks — goes on ({@code ctx.next()}) to {@link TopStreamResource} /
+ * {@link EntryStreamResource}, which stay the documented definition of the streams.
+ * {@code standings.http.hot-reads=false} switches this off too.
+ */
+@ApplicationScoped
+public class HotStreams {
+
+    private final BoardRegistry boards;
+    private final SubscriptionRegistry subscriptions;
+    private final ApiKeys keys;
+    private final boolean enabled;
+
+    public HotStreams(BoardRegistry boards, SubscriptionRegistry subscriptions, ApiKeys keys,
+            @ConfigProperty(name = "standings.http.hot-reads", defaultValue = "true") boolean enabled) {
+        this.boards = boards;
+        this.subscriptions = subscriptions;
+        this.keys = keys;
+        this.enabled = enabled;
+    }
+
+    void register(@Observes Router router) {
+        if (enabled) {
+            router.get("/api/v1/boards/:board/top/stream").order(Integer.MIN_VALUE + 1).handler(this::top);
+            router.get("/api/v1/boards/:board/entries/:entity/stream").order(Integer.MIN_VALUE + 1).handler(this::entry);
+        }
+    }
+
+    void top(RoutingContext ctx) {
+        Board board = plainBoard(ctx);
+        int limit = board == null ? -1 : Params.plainLimit(ctx.queryParam("limit"));
+        if (limit < 0 || !subscriptions.open(board, Subscription.Topic.top(board.id(), limit),
+                () -> new VertxEventSink(ctx.response()))) {
+            ctx.next();
+        }
+    }
+
+    void entry(RoutingContext ctx) {
+        Board board = plainBoard(ctx);
+        String entity = board == null ? null : ctx.pathParam("entity");
+        if (entity == null || !Ids.isValidEntity(entity) || !subscriptions.open(board,
+                Subscription.Topic.entry(board.id(), entity), () -> new VertxEventSink(ctx.response()))) {
+            ctx.next();
+        }
+    }
+
+    private Board plainBoard(RoutingContext ctx) {
+        if (keys.readsRequireKey() || ctx.request().path().indexOf('%') >= 0) {
+            return null;
+        }
+        String id = ctx.pathParam("board");
+        return Ids.isValidBoard(id) ? boards.find(id).orElse(null) : null;
+    }
+}
