@@ -8,12 +8,14 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The PostgreSQL side of reconciliation (tables in V2__reconciliation.sql), through the reactive client.
@@ -25,9 +27,33 @@ public class Checkpoints {
     static final int CHUNK = 50_000;
 
     private final Pool pool;
+    /** Sent at the start of every reconciler transaction (statement_timeout, work_mem, jit). */
+    private final String sessionSettings;
+    private final long statementTimeoutMs;
+    private final String workMem;
 
-    public Checkpoints(Pool pool) {
+    public Checkpoints(Pool pool,
+            @ConfigProperty(name = "standings.reconcile.statement-timeout") Duration statementTimeout,
+            @ConfigProperty(name = "standings.reconcile.work-mem") String workMem) {
         this.pool = pool;
+        this.statementTimeoutMs = statementTimeout.toMillis();
+        this.workMem = workMem;
+        if (!workMem.matches("[0-9]+(kB|MB|GB)")) {
+            throw new IllegalArgumentException("standings.reconcile.work-mem must look like 256MB, not " + workMem);
+        }
+        // jit off: the reconciler's statements are simple scans, sorts and inserts over many rows, for which
+        // the planner's costs trigger JIT compilation that costs more than it saves.
+        this.sessionSettings = "SET LOCAL statement_timeout = " + statementTimeoutMs + "; SET LOCAL work_mem = '" + workMem
+                + "'; SET LOCAL jit = off";
+    }
+
+    long statementTimeoutMs() {
+        return statementTimeoutMs;
+    }
+
+    /** A reconciler transaction: statement_timeout, so that a stuck statement fails the run instead of holding it. */
+    <T> Uni<T> inTransaction(java.util.function.Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(conn -> conn.query(sessionSettings).execute().chain(() -> work.apply(conn)));
     }
 
     public Pool pool() {
@@ -49,8 +75,13 @@ public class Checkpoints {
         boolean noCurrent;
         /** The period has ended: freeze (mark closed) its current ranking. */
         boolean close;
+        /** board_period.id, resolved in the transaction. */
+        int bpId;
         long generation;
         long rowsWritten;
+        /** Time spent writing entity_score and the ranking (for the debug log of a run). */
+        long scoresNanos;
+        long rankingNanos;
 
         PeriodWrite(PeriodSnapshot snapshot) {
             this.snapshot = snapshot;
@@ -62,16 +93,19 @@ public class Checkpoints {
      * that changed a new ranking generation that readers are switched to. Returns the rows written.
      */
     Uni<Long> write(List<PeriodWrite> writes, Map<String, Long> offsets) {
-        return pool.withTransaction(conn -> {
-            Uni<Void> chain = Uni.createFrom().voidItem();
+        return inTransaction(conn -> {
+            Uni<Void> chain = resolveIds(conn, writes);
             for (PeriodWrite w : writes) {
-                chain = chain.chain(() -> writeScores(conn, w));
+                chain = chain.chain(() -> {
+                    long t0 = System.nanoTime();
+                    return writeScores(conn, w).invoke(() -> w.scoresNanos = System.nanoTime() - t0);
+                });
             }
             chain = chain.chain(() -> writeOffsets(conn, offsets));
             for (PeriodWrite w : writes) {
                 // Only board periods whose rows changed get a new generation.
                 chain = chain.chain(() -> w.rowsWritten > 0 || w.noCurrent || w.forceRewrite
-                        ? rewriteRanking(conn, w) : Uni.createFrom().voidItem());
+                        ? timed(rewriteRanking(conn, w), nanos -> w.rankingNanos = nanos) : Uni.createFrom().voidItem());
                 if (w.close) {
                     chain = chain.chain(() -> conn.preparedQuery("""
                             UPDATE ranking_current SET closed_at = now() WHERE board = $1 AND period = $2 AND closed_at IS NULL
@@ -82,57 +116,169 @@ public class Checkpoints {
         });
     }
 
+    private static Uni<Void> timed(Uni<Void> work, java.util.function.LongConsumer nanos) {
+        return Uni.createFrom().deferred(() -> {
+            long t0 = System.nanoTime();
+            return work.invoke(() -> nanos.accept(System.nanoTime() - t0));
+        });
+    }
+
+    /** Gives every written board period its board_period id, creating the missing ones (no sequence value spent otherwise). */
+    private static Uni<Void> resolveIds(SqlConnection conn, List<PeriodWrite> writes) {
+        if (writes.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String[] boards = writes.stream().map(w -> w.snapshot.board).toArray(String[]::new);
+        String[] periods = writes.stream().map(w -> w.snapshot.period).toArray(String[]::new);
+        return conn.preparedQuery("""
+                WITH u AS (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS u(board, period)),
+                ins AS (INSERT INTO board_period (board, period)
+                        SELECT board, period FROM u
+                        WHERE NOT EXISTS (SELECT 1 FROM board_period b WHERE b.board = u.board AND b.period = u.period)
+                        ON CONFLICT DO NOTHING RETURNING id, board, period)
+                SELECT id, board, period FROM ins
+                UNION ALL SELECT b.id, b.board, b.period FROM board_period b JOIN u USING (board, period)
+                """).execute(Tuple.tuple().addArrayOfString(boards).addArrayOfString(periods)).invoke(rows -> {
+                    Map<String, Integer> ids = new HashMap<>();
+                    rows.forEach(r -> ids.put(r.getString(1) + "@" + r.getString(2), r.getInteger(0)));
+                    for (PeriodWrite w : writes) {
+                        Integer id = ids.get(w.snapshot.board + "@" + w.snapshot.period);
+                        if (id == null) {
+                            throw new IllegalStateException("no board_period id for " + w.snapshot.boardPeriod);
+                        }
+                        w.bpId = id;
+                    }
+                }).replaceWithVoid();
+    }
+
+    /**
+     * Rows of a board period that has none yet: plain INSERT, no conflict handling (a conflict would be a bug
+     * and fails the transaction). Measured on 1M rows: 2.5× faster than INSERT … ON CONFLICT into the same
+     * empty table, because ON CONFLICT makes every row a speculative insertion.
+     */
+    private static String insertScores(String table) {
+        return "INSERT INTO " + table + " (bp_id, entity, score, reached_at)"
+                + " SELECT $1, u.e, u.s, u.r FROM unnest($2::text[], $3::float8[], $4::int8[]) AS u(e, s, r)";
+    }
+
+    /**
+     * Rows that may exist: UPDATE the existing ones that differ, INSERT the absent ones, in one statement (both
+     * parts see the table as it was before it). Unchanged rows are not written (no new tuple, no row lock:
+     * ON CONFLICT DO UPDATE locks every conflicting row even when its WHERE skips it; 1M unchanged rows
+     * 2.3 s instead of 6.2 s). Only the reconciler, holding the advisory lock, writes entity_score: an absent
+     * row cannot appear in between.
+     */
+    private static final String UPSERT_SCORES = """
+            WITH u AS (SELECT e COLLATE "C" AS e, s, r FROM unnest($2::text[], $3::float8[], $4::int8[]) AS u(e, s, r)),
+            upd AS (UPDATE entity_score x SET score = u.s, reached_at = u.r FROM u
+                    WHERE x.bp_id = $1 AND x.entity = u.e AND (x.score, x.reached_at) IS DISTINCT FROM (u.s, u.r)
+                    RETURNING 1),
+            ins AS (INSERT INTO entity_score (bp_id, entity, score, reached_at)
+                    SELECT $1, u.e, u.s, u.r FROM u
+                    WHERE NOT EXISTS (SELECT 1 FROM entity_score x WHERE x.bp_id = $1 AND x.entity = u.e)
+                    RETURNING 1)
+            SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins)
+            """;
+
+    /** entity_score is partitioned by board period (V3): one table per board_period id. */
+    static String partition(int bpId) {
+        return "entity_score_" + bpId;
+    }
+
     private Uni<Void> writeScores(SqlConnection conn, PeriodWrite w) {
+        return conn.preparedQuery("SELECT to_regclass($2) IS NOT NULL, EXISTS (SELECT 1 FROM entity_score WHERE bp_id = $1)")
+                .execute(Tuple.of(w.bpId, partition(w.bpId))).chain(rows -> {
+                    Row r = rows.iterator().next();
+                    boolean partitioned = r.getBoolean(0);
+                    boolean any = r.getBoolean(1);
+                    if (!partitioned && w.fullSync) {
+                        return newPartition(conn, w);
+                    }
+                    Uni<Void> ready = partitioned ? Uni.createFrom().voidItem()
+                            : conn.query("CREATE TABLE " + partition(w.bpId) + " PARTITION OF entity_score FOR VALUES IN ("
+                                    + w.bpId + ") WITH (fillfactor = 90)").execute().replaceWithVoid();
+                    if (w.fullSync && !any) {
+                        return ready.chain(() -> writeChunks(conn, w, insertScores(partition(w.bpId)), false));
+                    }
+                    Uni<Void> upserted = ready.chain(() -> writeChunks(conn, w, UPSERT_SCORES, true));
+                    if (w.fullSync) {
+                        return upserted.chain(() -> deleteGone(conn, w));
+                    }
+                    return upserted.chain(() -> w.deletes.length == 0 ? Uni.createFrom().voidItem()
+                            : conn.preparedQuery("DELETE FROM entity_score WHERE bp_id = $1 AND entity = ANY($2::text[])")
+                                    .execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(w.deletes))
+                                    .invoke(deleted -> w.rowsWritten += deleted.rowCount()).replaceWithVoid());
+                });
+    }
+
+    /**
+     * First write of a board period: its partition is created without an index, filled with plain INSERTs,
+     * then indexed (one sorted build instead of a million B-tree insertions: on 1M rows ≈ 0.6 s + 0.8 s
+     * instead of ≈ 4.5 s) and attached. The CHECK constraint lets ATTACH skip its validation scan. All of it
+     * in the checkpoint transaction: a rollback leaves no table behind. Nobody else sees the table before
+     * the commit (ATTACH takes SHARE UPDATE EXCLUSIVE on entity_score: reads and writes go on).
+     */
+    private Uni<Void> newPartition(SqlConnection conn, PeriodWrite w) {
+        String table = partition(w.bpId);
+        return conn.query("CREATE TABLE " + table + " (LIKE entity_score) WITH (fillfactor = 90); ALTER TABLE " + table
+                + " ADD CHECK (bp_id = " + w.bpId + ")").execute()
+                .chain(() -> writeChunks(conn, w, insertScores(table), false))
+                .chain(() -> conn.query("SET LOCAL maintenance_work_mem = '" + workMem + "'; ALTER TABLE " + table
+                        + " ADD PRIMARY KEY (bp_id, entity); ALTER TABLE entity_score ATTACH PARTITION " + table
+                        + " FOR VALUES IN (" + w.bpId + ")").execute())
+                .replaceWithVoid();
+    }
+
+    /**
+     * Full sync of a board period that had rows: every snapshot entity is in entity_score now, so it holds
+     * exactly the snapshot when it counts snapshot.size rows; only then is the anti-join skipped.
+     */
+    private static Uni<Void> deleteGone(SqlConnection conn, PeriodWrite w) {
+        PeriodSnapshot s = w.snapshot;
+        return conn.preparedQuery("SELECT count(*) FROM entity_score WHERE bp_id = $1").execute(Tuple.of(w.bpId))
+                .map(rows -> rows.iterator().next().getLong(0)).chain(count -> {
+                    if (count == s.size) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    // Hash anti-join, whatever the (stale: rows were written in this very transaction)
+                    // statistics say: a nested loop re-running the unnest per row is O(n^2).
+                    String[] all = java.util.Arrays.copyOf(s.entities, s.size);
+                    return conn.query("SET LOCAL enable_nestloop = off").execute()
+                            .chain(() -> conn.preparedQuery("""
+                                    DELETE FROM entity_score e WHERE e.bp_id = $1 AND NOT EXISTS (
+                                        SELECT 1 FROM unnest($2::text[]) AS u(x) WHERE u.x COLLATE "C" = e.entity)
+                                    """).execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(all)))
+                            .invoke(rows -> w.rowsWritten += rows.rowCount())
+                            .chain(() -> conn.query("SET LOCAL enable_nestloop = on").execute()).replaceWithVoid();
+                });
+    }
+
+    /** Sends the rows in chunks, all of them at once (pipelined on the connection: encoding overlaps execution). */
+    private static Uni<Void> writeChunks(SqlConnection conn, PeriodWrite w, String sql, boolean counted) {
         PeriodSnapshot s = w.snapshot;
         int n = w.fullSync ? s.size : w.upserts.length;
-        Uni<Void> chain = Uni.createFrom().voidItem();
+        if (n == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<Long>> chunks = new ArrayList<>();
         for (int from = 0; from < n; from += CHUNK) {
             int start = from;
             int to = Math.min(n, from + CHUNK);
-            chain = chain.chain(() -> {
-                String[] entities = new String[to - start];
-                Double[] scores = new Double[to - start];
-                Long[] reached = new Long[to - start];
-                for (int i = start; i < to; i++) {
-                    int p = w.fullSync ? i : w.upserts[i];
-                    entities[i - start] = s.entities[p];
-                    scores[i - start] = s.scores[p];
-                    reached[i - start] = s.reachedAt[p];
-                }
-                return conn.preparedQuery("""
-                        INSERT INTO entity_score (board, period, entity, score, reached_at)
-                        SELECT $1, $2, u.e, u.s, u.r FROM unnest($3::text[], $4::float8[], $5::int8[]) AS u(e, s, r)
-                        ON CONFLICT (board, period, entity) DO UPDATE
-                            SET score = EXCLUDED.score, reached_at = EXCLUDED.reached_at, updated_at = now()
-                            WHERE (entity_score.score, entity_score.reached_at)
-                                IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.reached_at)
-                        """).execute(Tuple.tuple().addString(s.board).addString(s.period).addArrayOfString(entities)
-                                .addArrayOfDouble(scores).addArrayOfLong(reached))
-                        .invoke(rows -> w.rowsWritten += rows.rowCount()).replaceWithVoid();
-            });
+            String[] entities = new String[to - start];
+            Double[] scores = new Double[to - start];
+            Long[] reached = new Long[to - start];
+            for (int i = start; i < to; i++) {
+                int p = w.fullSync ? i : w.upserts[i];
+                entities[i - start] = s.entities[p];
+                scores[i - start] = s.scores[p];
+                reached[i - start] = s.reachedAt[p];
+            }
+            chunks.add(conn.preparedQuery(sql).execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(entities)
+                    .addArrayOfDouble(scores).addArrayOfLong(reached))
+                    .map(rows -> counted ? rows.iterator().next().getLong(0) : (long) rows.rowCount()));
         }
-        if (w.fullSync) {
-            // Anti-join as EXCEPT (hashed or sorted set operation, O(n log n) at worst): a NOT EXISTS over
-            // unnest() is planned as a nested loop (unnest is estimated at 100 rows) and took minutes at 100k.
-            // The rows were upserted in this very transaction, so the planner's statistics still describe the
-            // table as it was (often empty): it then picks a nested loop that re-runs the EXCEPT for every row,
-            // O(n^2) (80 s at 100k). Hash joins are right here whatever the statistics say.
-            String[] all = java.util.Arrays.copyOf(s.entities, s.size);
-            chain = chain.chain(() -> conn.query("SET LOCAL enable_nestloop = off").execute().replaceWithVoid());
-            chain = chain.chain(() -> conn.preparedQuery("""
-                    DELETE FROM entity_score e WHERE e.board = $1 AND e.period = $2 AND e.entity IN (
-                        SELECT s.entity FROM entity_score s WHERE s.board = $1 AND s.period = $2
-                        EXCEPT
-                        SELECT u.x COLLATE "C" FROM unnest($3::text[]) AS u(x))
-                    """).execute(Tuple.tuple().addString(s.board).addString(s.period).addArrayOfString(all))
-                    .invoke(rows -> w.rowsWritten += rows.rowCount()).replaceWithVoid());
-        } else if (w.deletes.length > 0) {
-            chain = chain.chain(() -> conn.preparedQuery("""
-                    DELETE FROM entity_score WHERE board = $1 AND period = $2 AND entity = ANY($3::text[])
-                    """).execute(Tuple.tuple().addString(s.board).addString(s.period).addArrayOfString(w.deletes))
-                    .invoke(rows -> w.rowsWritten += rows.rowCount()).replaceWithVoid());
-        }
-        return chain;
+        return Uni.join().all(chunks).andFailFast().invoke(counts -> counts.forEach(c -> w.rowsWritten += c))
+                .replaceWithVoid();
     }
 
     private static Uni<Void> writeOffsets(SqlConnection conn, Map<String, Long> offsets) {
@@ -161,46 +307,45 @@ public class Checkpoints {
     /** ROW_NUMBER by the full tie-break; RANK and DENSE_RANK by the score alone, so ties share them. */
     static String rankingInsert(Order order) {
         String dir = order == Order.DESC ? "DESC" : "ASC";
-        return "INSERT INTO ranking (board, period, generation, ordinal_rank, competition_rank, dense_rank, entity, score,"
-                + " reached_at) SELECT board, period, $3,"
+        return "INSERT INTO ranking (bp_id, generation, ordinal_rank, competition_rank, dense_rank, entity, score,"
+                + " reached_at) SELECT bp_id, $2,"
                 + " row_number() OVER (ORDER BY score " + dir + ", reached_at, entity COLLATE \"C\"),"
                 + " rank() OVER (ORDER BY score " + dir + "),"
                 + " dense_rank() OVER (ORDER BY score " + dir + "),"
-                + " entity, score, reached_at FROM entity_score WHERE board = $1 AND period = $2";
+                + " entity, score, reached_at FROM entity_score WHERE bp_id = $1";
     }
 
     private static Uni<Void> rewriteRanking(SqlConnection conn, PeriodWrite w) {
         PeriodSnapshot s = w.snapshot;
-        Tuple bp = Tuple.of(s.board, s.period);
         return conn.preparedQuery("SELECT generation FROM ranking_current WHERE board = $1 AND period = $2 FOR UPDATE")
-                .execute(bp)
+                .execute(Tuple.of(s.board, s.period))
                 .map(rows -> rows.size() == 0 ? 1L : rows.iterator().next().getLong(0) + 1)
                 .chain(gen -> conn.preparedQuery(rankingInsert(s.order))
-                        .execute(Tuple.of(s.board, s.period, gen))
+                        .execute(Tuple.of(w.bpId, gen))
                         .chain(inserted -> conn.preparedQuery("""
-                                INSERT INTO ranking_current (board, period, generation, entries, reconciled_at)
-                                VALUES ($1, $2, $3, $4, now())
+                                INSERT INTO ranking_current (board, period, bp_id, generation, entries, reconciled_at)
+                                VALUES ($1, $2, $3, $4, $5, now())
                                 ON CONFLICT (board, period) DO UPDATE SET generation = EXCLUDED.generation,
                                     entries = EXCLUDED.entries, reconciled_at = EXCLUDED.reconciled_at, released_at = NULL
-                                """).execute(Tuple.of(s.board, s.period, gen, (long) inserted.rowCount())))
+                                """).execute(Tuple.of(s.board, s.period, w.bpId, gen, (long) inserted.rowCount())))
                         .invoke(() -> w.generation = gen))
                 .replaceWithVoid();
     }
 
     /** Drops generations older than the previous one (kept so a reader paging through it can finish). */
-    Uni<Long> dropOldGenerations(String board, String period, long current) {
-        return pool.preparedQuery("DELETE FROM ranking WHERE board = $1 AND period = $2 AND generation < $3")
-                .execute(Tuple.of(board, period, current - 1)).map(rows -> (long) rows.rowCount());
+    Uni<Long> dropOldGenerations(int bpId, long current) {
+        return inTransaction(conn -> conn.preparedQuery("DELETE FROM ranking WHERE bp_id = $1 AND generation < $2")
+                .execute(Tuple.of(bpId, current - 1)).map(rows -> (long) rows.rowCount()));
     }
 
     /** State of one board period's ranking in PostgreSQL. */
-    public record Current(String board, String period, long generation, long entries, OffsetDateTime reconciledAt,
-            OffsetDateTime closedAt, OffsetDateTime releasedAt) {
+    public record Current(String board, String period, int bpId, long generation, long entries,
+            OffsetDateTime reconciledAt, OffsetDateTime closedAt, OffsetDateTime releasedAt) {
     }
 
     Uni<Map<String, Current>> currents() {
-        return pool.query("SELECT board, period, generation, entries, reconciled_at, closed_at, released_at FROM ranking_current")
-                .execute().map(rows -> {
+        return inTransaction(conn -> conn.query("SELECT board, period, bp_id, generation, entries, reconciled_at, closed_at, released_at FROM ranking_current")
+                .execute()).map(rows -> {
                     Map<String, Current> result = new HashMap<>();
                     for (Row r : rows) {
                         Current c = current(r);
@@ -211,13 +356,17 @@ public class Checkpoints {
     }
 
     private static Current current(Row r) {
-        return new Current(r.getString("board"), r.getString("period"), r.getLong("generation"), r.getLong("entries"),
+        return new Current(r.getString("board"), r.getString("period"), r.getInteger("bp_id"), r.getLong("generation"),
+                r.getLong("entries"),
                 r.getOffsetDateTime("reconciled_at"), r.getOffsetDateTime("closed_at"), r.getOffsetDateTime("released_at"));
     }
 
     /** Rows of entity_score per board period. */
     Uni<Map<String, Long>> scoreCounts() {
-        return pool.query("SELECT board, period, count(*) FROM entity_score GROUP BY board, period").execute().map(rows -> {
+        return inTransaction(conn -> conn.query("""
+                SELECT b.board, b.period, c.n FROM (SELECT bp_id, count(*) AS n FROM entity_score GROUP BY bp_id) c
+                JOIN board_period b ON b.id = c.bp_id
+                """).execute()).map(rows -> {
             Map<String, Long> result = new HashMap<>();
             rows.forEach(r -> result.put(r.getString(0) + "@" + r.getString(1), r.getLong(2)));
             return result;
@@ -225,21 +374,21 @@ public class Checkpoints {
     }
 
     /** The SQL twin of {@link PeriodSnapshot#checksum()}: sum of 60-bit md5 prefixes, modulo 2^64, unsigned. */
-    Uni<String> checksum(String board, String period) {
-        return pool.preparedQuery("""
+    Uni<String> checksum(int bpId) {
+        return inTransaction(conn -> conn.preparedQuery("""
                 SELECT coalesce(sum(('x' || substr(md5(convert_to(entity, 'UTF8') || float8send(score)
                     || int8send(reached_at)), 1, 15))::bit(60)::bigint), 0) % 18446744073709551616
-                FROM entity_score WHERE board = $1 AND period = $2
-                """).execute(Tuple.of(board, period))
+                FROM entity_score WHERE bp_id = $1
+                """).execute(Tuple.of(bpId)))
                 .map(rows -> rows.iterator().next().getBigDecimal(0).toBigInteger().toString());
     }
 
     /** The current generation's rows at the given 1-based ordinal ranks. */
-    Uni<Map<Long, Row>> sampleRanks(String board, String period, long generation, Long[] ordinals) {
-        return pool.preparedQuery("""
+    Uni<Map<Long, Row>> sampleRanks(int bpId, long generation, Long[] ordinals) {
+        return inTransaction(conn -> conn.preparedQuery("""
                 SELECT ordinal_rank, competition_rank, dense_rank, entity, score, reached_at FROM ranking
-                WHERE board = $1 AND period = $2 AND generation = $3 AND ordinal_rank = ANY($4::int8[])
-                """).execute(Tuple.tuple().addString(board).addString(period).addLong(generation).addArrayOfLong(ordinals))
+                WHERE bp_id = $1 AND generation = $2 AND ordinal_rank = ANY($3::int8[])
+                """).execute(Tuple.tuple().addInteger(bpId).addLong(generation).addArrayOfLong(ordinals)))
                 .map(rows -> {
                     Map<Long, Row> result = new HashMap<>();
                     rows.forEach(r -> result.put(r.getLong("ordinal_rank"), r));
@@ -249,16 +398,16 @@ public class Checkpoints {
 
     Uni<Void> insertRun(OffsetDateTime started, int boardPeriods, long rows, int driftFound, int driftRepaired,
             long durationMs, long snapshotMs) {
-        return pool.preparedQuery("""
+        return inTransaction(conn -> conn.preparedQuery("""
                 INSERT INTO reconcile_run (started, finished, board_periods, rows, drift_found, drift_repaired,
                     duration_ms, snapshot_ms) VALUES ($1, now(), $2, $3, $4, $5, $6, $7)
                 """).execute(Tuple.from(List.of(started, boardPeriods, rows, driftFound, driftRepaired, durationMs,
-                        snapshotMs))).replaceWithVoid();
+                        snapshotMs)))).replaceWithVoid();
     }
 
     Uni<Void> markReleased(String board, String period) {
-        return pool.preparedQuery("UPDATE ranking_current SET released_at = now() WHERE board = $1 AND period = $2")
-                .execute(Tuple.of(board, period)).replaceWithVoid();
+        return inTransaction(conn -> conn.preparedQuery("UPDATE ranking_current SET released_at = now() WHERE board = $1 AND period = $2")
+                .execute(Tuple.of(board, period))).replaceWithVoid();
     }
 
     // --- The checkpoint, read back to restore Redis after a loss -----------------------------------------
@@ -278,34 +427,36 @@ public class Checkpoints {
                     Map<String, Long> offsets = new LinkedHashMap<>();
                     offsetRows.forEach(r -> offsets.put(r.getString(0) + "/" + r.getInteger(1), r.getLong(2)));
                     return conn.query("""
-                            SELECT DISTINCT s.board, s.period FROM entity_score s
-                            WHERE NOT EXISTS (SELECT 1 FROM ranking_current c WHERE c.board = s.board
-                                AND c.period = s.period AND c.released_at IS NOT NULL)
+                            SELECT b.id, b.board, b.period FROM board_period b
+                            WHERE EXISTS (SELECT 1 FROM entity_score s WHERE s.bp_id = b.id)
+                                AND NOT EXISTS (SELECT 1 FROM ranking_current c WHERE c.bp_id = b.id
+                                    AND c.released_at IS NOT NULL)
+                            ORDER BY b.id
                             """).execute().chain(bpRows -> {
-                        List<String[]> bps = new ArrayList<>();
-                        bpRows.forEach(r -> bps.add(new String[] {r.getString(0), r.getString(1)}));
+                        List<Object[]> bps = new ArrayList<>();
+                        bpRows.forEach(r -> bps.add(new Object[] {r.getInteger(0), r.getString(1), r.getString(2)}));
                         Map<String, List<Object[]>> periods = new LinkedHashMap<>();
                         return Multi.createFrom().iterable(bps).onItem().transformToUniAndConcatenate(bp -> {
                             List<Object[]> rows = new ArrayList<>();
-                            periods.put(bp[0] + "@" + bp[1], rows);
-                            return readScores(conn, bp[0], bp[1], "", rows);
+                            periods.put(bp[1] + "@" + bp[2], rows);
+                            return readScores(conn, (Integer) bp[0], "", rows);
                         }).collect().last().replaceWith(new Checkpoint(offsets, periods));
                     });
                 })
                 .call(() -> conn.query("COMMIT").execute()));
     }
 
-    private Uni<Void> readScores(SqlConnection conn, String board, String period, String after, List<Object[]> into) {
+    private Uni<Void> readScores(SqlConnection conn, int bpId, String after, List<Object[]> into) {
         return conn.preparedQuery("""
-                SELECT entity, score, reached_at FROM entity_score WHERE board = $1 AND period = $2 AND entity > $3
-                ORDER BY entity LIMIT $4
-                """).execute(Tuple.of(board, period, after, CHUNK)).chain(rows -> {
+                SELECT entity, score, reached_at FROM entity_score WHERE bp_id = $1 AND entity > $2
+                ORDER BY entity LIMIT $3
+                """).execute(Tuple.of(bpId, after, CHUNK)).chain(rows -> {
                     String last = null;
                     for (Row r : rows) {
                         last = r.getString(0);
                         into.add(new Object[] {last, r.getDouble(1), r.getLong(2)});
                     }
-                    return rows.size() < CHUNK ? Uni.createFrom().voidItem() : readScores(conn, board, period, last, into);
+                    return rows.size() < CHUNK ? Uni.createFrom().voidItem() : readScores(conn, bpId, last, into);
                 });
     }
 
@@ -318,11 +469,11 @@ public class Checkpoints {
     /** Null when the board period has never been reconciled. */
     public Uni<RankingPage> page(String board, String period, Long generation, long afterOrdinal, int limit) {
         return pool.preparedQuery("""
-                WITH cur AS (SELECT generation, reconciled_at FROM ranking_current WHERE board = $1 AND period = $2),
+                WITH cur AS (SELECT bp_id, generation, reconciled_at FROM ranking_current WHERE board = $1 AND period = $2),
                 page AS (SELECT r.generation AS page_generation, r.ordinal_rank, r.competition_rank, r.dense_rank,
                              r.entity, r.score, r.reached_at
                          FROM ranking r, cur
-                         WHERE r.board = $1 AND r.period = $2 AND r.generation = coalesce($3, cur.generation)
+                         WHERE r.bp_id = cur.bp_id AND r.generation = coalesce($3, cur.generation)
                              AND r.ordinal_rank > $4
                          ORDER BY r.ordinal_rank LIMIT $5)
                 SELECT cur.generation, cur.reconciled_at, page.* FROM cur LEFT JOIN page ON true
@@ -348,7 +499,7 @@ public class Checkpoints {
 
     public Uni<List<Current>> closedPeriods(String board) {
         return pool.preparedQuery("""
-                SELECT board, period, generation, entries, reconciled_at, closed_at, released_at FROM ranking_current
+                SELECT board, period, bp_id, generation, entries, reconciled_at, closed_at, released_at FROM ranking_current
                 WHERE board = $1 AND closed_at IS NOT NULL ORDER BY period DESC
                 """).execute(Tuple.of(board)).map(rows -> {
                     List<Current> result = new ArrayList<>();
@@ -361,8 +512,7 @@ public class Checkpoints {
     public Uni<List<Row>> frozenTop(String board, String period, int limit) {
         return pool.preparedQuery("""
                 SELECT r.ordinal_rank, r.competition_rank, r.dense_rank, r.entity, r.score, r.reached_at
-                FROM ranking_current c JOIN ranking r ON r.board = c.board AND r.period = c.period
-                    AND r.generation = c.generation
+                FROM ranking_current c JOIN ranking r ON r.bp_id = c.bp_id AND r.generation = c.generation
                 WHERE c.board = $1 AND c.period = $2 AND c.closed_at IS NOT NULL
                 ORDER BY r.ordinal_rank LIMIT $3
                 """).execute(Tuple.of(board, period, limit)).map(rows -> {

@@ -113,6 +113,12 @@ public class Reconciler {
         boolean redisComparable;
         /** Board periods written this run: their checksums are compared too. */
         final Set<String> written = new HashSet<>();
+        /**
+         * Board periods fully re-synced this run: every row was written from (or compared with) this snapshot
+         * and the others deleted, so no checksum (it could only re-check that write); counts and sampled
+         * ranks are still compared.
+         */
+        final Set<String> fullySynced = new HashSet<>();
         long copyNanos;
     }
 
@@ -194,7 +200,9 @@ public class Reconciler {
                 return leader();
             });
         }
-        return checkpoints.pool().getConnection().chain(c -> c.query(LOCK_SQL).execute()
+        // The dedicated connection gets a statement_timeout too: a stuck statement fails instead of hanging.
+        return checkpoints.pool().getConnection().chain(c -> c.query("SET statement_timeout = "
+                + checkpoints.statementTimeoutMs()).execute().chain(() -> c.query(LOCK_SQL).execute())
                 .map(rowSet -> rowSet.iterator().next().getBoolean(0))
                 .invoke(got -> {
                     if (got) {
@@ -232,14 +240,32 @@ public class Reconciler {
                 for (Checkpoints.PeriodWrite w : writes) {
                     if (w.rowsWritten > 0 || w.generation > 0) {
                         snap.written.add(w.snapshot.boardPeriod);
+                        if (w.fullSync) {
+                            snap.fullySynced.add(w.snapshot.boardPeriod);
+                        }
                     }
                     if (w.fullSync) {
                         repairNext.remove(w.snapshot.boardPeriod);
                     }
                 }
                 rows.increment(written);
-                return afterCommit(snap, writes, currents).chain(() -> audit(snap))
+                long afterCommitStarted = System.nanoTime();
+                long[] auditStarted = new long[1];
+                return afterCommit(snap, writes, currents).invoke(() -> auditStarted[0] = System.nanoTime())
+                        .chain(() -> audit(snap))
                         .chain(drift -> {
+                            if (Log.isDebugEnabled()) {
+                                StringBuilder phases = new StringBuilder();
+                                for (Checkpoints.PeriodWrite w : writes) {
+                                    phases.append(String.format(" %s(scores %d ms, ranking %d ms, %d rows)",
+                                            w.snapshot.boardPeriod, w.scoresNanos / 1_000_000, w.rankingNanos / 1_000_000,
+                                            w.rowsWritten));
+                                }
+                                Log.debugf("Reconcile phases: snapshot %d ms, write %d ms [%s ], old generations %d ms,"
+                                        + " audit %d ms", snap.copyNanos / 1_000_000, writeMs, phases,
+                                        (auditStarted[0] - afterCommitStarted) / 1_000_000,
+                                        (System.nanoTime() - auditStarted[0]) / 1_000_000);
+                            }
                             long durationMs = (System.nanoTime() - started) / 1_000_000;
                             duration.record(Duration.ofNanos(System.nanoTime() - started));
                             int rewritten = (int) writes.stream().filter(w -> w.generation > 0).count();
@@ -383,7 +409,7 @@ public class Reconciler {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (Checkpoints.PeriodWrite w : writes) {
             if (w.generation > 1) {
-                chain = chain.chain(() -> checkpoints.dropOldGenerations(w.snapshot.board, w.snapshot.period, w.generation)
+                chain = chain.chain(() -> checkpoints.dropOldGenerations(w.bpId, w.generation)
                         .replaceWithVoid());
             }
         }
@@ -482,13 +508,20 @@ public class Reconciler {
         for (int k = 0; k < ordinals.length; k++) {
             ordinals[k] = p.samplePositions[k] + 1;
         }
-        Uni<String> checksum = snap.written.contains(p.boardPeriod)
-                ? Uni.createFrom().item(p::checksum).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                        .map(Long::toUnsignedString)
-                        .chain(mine -> checkpoints.checksum(p.board, p.period)
-                                .map(theirs -> mine.equals(theirs) ? null : "checksum " + mine + " vs " + theirs))
+        // Memory's checksum (a worker thread) and PostgreSQL's are computed at the same time.
+        Uni<String> checksum = snap.written.contains(p.boardPeriod) && !snap.fullySynced.contains(p.boardPeriod)
+                ? Uni.combine().all().unis(
+                        Uni.createFrom().item(p::checksum).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                                .map(Long::toUnsignedString),
+                        checkpoints.checksum(current.bpId()))
+                        .with((mine, theirs) -> mine.equals(theirs) ? null : "checksum " + mine + " vs " + theirs)
                 : Uni.createFrom().nullItem();
-        return checksum.chain(checksumDrift -> checkpoints.sampleRanks(p.board, p.period, current.generation(), ordinals)
+        if (Log.isDebugEnabled()) {
+            long t0 = System.nanoTime();
+            checksum = checksum.invoke(() -> Log.debugf("Audit checksum of %s: %d ms", p.boardPeriod,
+                    (System.nanoTime() - t0) / 1_000_000));
+        }
+        return checksum.chain(checksumDrift -> checkpoints.sampleRanks(current.bpId(), current.generation(), ordinals)
                 .map(rows -> {
                     String why = checksumDrift;
                     for (int k = 0; why == null && k < ordinals.length; k++) {

@@ -60,7 +60,8 @@ class PostgresOutageIT {
             // A reconciliation has written the board before the outage.
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                     .until(() -> count("SELECT count(*) FROM reconcile_run WHERE rows > 0") > 0
-                            && count("SELECT count(*) FROM entity_score WHERE board = '" + BOARD + "'") > 0);
+                            && count("SELECT count(*) FROM entity_score s JOIN board_period b ON b.id = s.bp_id WHERE b.board = '"
+                                    + BOARD + "'") > 0);
             assertThat(checkStatus()).isEqualTo("UP");
 
             proxy.cut();

@@ -255,6 +255,37 @@ class ReconcileMatchesReferenceIT {
                 .contentType("application/problem+json");
     }
 
+    @Test
+    @org.junit.jupiter.api.Order(4)
+    void theAuditFindsAndRepairsATamperedScoreOutsideTheChangedRows() throws Exception {
+        TestRun.putBoard("rdrift", "{\"order\":\"desc\",\"ties\":\"competition\",\"operator\":\"set\"}");
+        ReferenceBoard reference = new ReferenceBoard(Order.DESC);
+        long base = Instant.parse("2026-11-21T14:00:00Z").toEpochMilli();
+        for (int i = 0; i < 200; i++) {
+            reference.set("x" + i, i % 37, base + i);
+            send("rdrift", "x" + i, "set", i % 37, base + i);
+        }
+        run.flush();
+        LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
+        assertThat(reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60)).driftFound()).isZero();
+        LiveStateAssertions.assertPostgresScoresEqual(run, "rdrift", "all", reference);
+
+        // Someone changes a row behind the reconciler's back; the next run only writes x1's change.
+        try (java.sql.Connection c = run.jdbc(); java.sql.Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE entity_score SET score = score + 1000 WHERE entity = 'x7' AND bp_id ="
+                    + " (SELECT id FROM board_period WHERE board = 'rdrift' AND period = 'all')")).isEqualTo(1);
+        }
+        reference.set("x1", 99, base + 1000);
+        send("rdrift", "x1", "set", 99, base + 1000);
+        run.flush();
+        LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
+        Reconciler.RunReport report = reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
+        assertThat(report.driftFound()).as("tampered score found").isGreaterThanOrEqualTo(1);
+        assertThat(report.driftRepaired()).isGreaterThanOrEqualTo(1);
+        LiveStateAssertions.assertPostgresScoresEqual(run, "rdrift", "all", reference);
+        LiveStateAssertions.assertPostgresRankingEquals(run, "rdrift", "all", reference);
+    }
+
     private void send(String board, String entity, String op, double value, long ts) {
         run.sendAsync(board + "/" + entity, "{\"board\":\"" + board + "\",\"entity\":\"" + entity + "\",\"op\":\"" + op
                 + "\",\"value\":" + value + ",\"ts\":\"" + Instant.ofEpochMilli(ts) + "\"}");

@@ -63,7 +63,7 @@ public final class LiveStateAssertions {
         List<ReferenceBoard.Row> expected = reference.ranked();
         try (java.sql.Connection c = run.jdbc(); java.sql.PreparedStatement s = c.prepareStatement(
                 "SELECT r.ordinal_rank, r.competition_rank, r.dense_rank, r.entity, r.score, r.reached_at"
-                        + " FROM ranking_current cur JOIN ranking r ON r.board = cur.board AND r.period = cur.period"
+                        + " FROM ranking_current cur JOIN ranking r ON r.bp_id = cur.bp_id"
                         + " AND r.generation = cur.generation WHERE cur.board = ? AND cur.period = ? ORDER BY r.ordinal_rank")) {
             s.setString(1, board);
             s.setString(2, period);
@@ -87,7 +87,8 @@ public final class LiveStateAssertions {
         java.util.Map<String, ReferenceBoard.Row> expected = new java.util.HashMap<>();
         reference.ranked().forEach(r -> expected.put(r.entity(), r));
         try (java.sql.Connection c = run.jdbc(); java.sql.PreparedStatement s = c.prepareStatement(
-                "SELECT entity, score, reached_at FROM entity_score WHERE board = ? AND period = ?")) {
+                "SELECT s.entity, s.score, s.reached_at FROM entity_score s JOIN board_period b ON b.id = s.bp_id"
+                        + " WHERE b.board = ? AND b.period = ?")) {
             s.setString(1, board);
             s.setString(2, period);
             int rows = 0;
