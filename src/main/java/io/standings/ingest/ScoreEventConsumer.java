@@ -12,6 +12,7 @@ import io.standings.board.Operation;
 import io.standings.ingest.DeadLetterPublisher.DeadLetter;
 import io.standings.live.LiveBoards;
 import io.standings.live.OffsetAdvance;
+import io.standings.live.RedisKeys;
 import io.standings.live.RedisScoreStore;
 import io.standings.live.SnapshotGate;
 import io.standings.reconcile.RedisRecovery;
@@ -115,20 +116,27 @@ public class ScoreEventConsumer {
         List<DeadLetter> rejected = new ArrayList<>();
         Map<TopicPartition, OffsetAdvance> advances = new LinkedHashMap<>();
         int skipped = 0;
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            if (!tracker.isNew(record.topic(), record.partition(), record.offset())) {
-                skipped++;
-                continue;
+        for (TopicPartition tp : records.partitions()) {
+            String field = RedisKeys.offsetField(tp.topic(), tp.partition());
+            Long before = tracker.lastApplied(tp.topic(), tp.partition());
+            long last = -1;
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                if (!tracker.isNew(tp, field, record.offset())) {
+                    skipped++;
+                    continue;
+                }
+                last = record.offset();
+                ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
+                if (parsed instanceof ParsedRecord.Valid valid) {
+                    events.add(valid.event());
+                } else if (parsed instanceof ParsedRecord.Rejected bad) {
+                    rejected.add(new DeadLetter(record, bad));
+                    Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", record.topic(), record.partition(), record.offset(),
+                            bad.reason().code(), bad.detail());
+                }
             }
-            advances.put(new TopicPartition(record.topic(), record.partition()), new OffsetAdvance(record.topic(),
-                    record.partition(), tracker.lastApplied(record.topic(), record.partition()), record.offset()));
-            ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
-            if (parsed instanceof ParsedRecord.Valid valid) {
-                events.add(valid.event());
-            } else if (parsed instanceof ParsedRecord.Rejected bad) {
-                rejected.add(new DeadLetter(record, bad));
-                Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", record.topic(), record.partition(), record.offset(),
-                        bad.reason().code(), bad.detail());
+            if (last >= 0) {
+                advances.put(tp, new OffsetAdvance(tp.topic(), tp.partition(), before, last));
             }
         }
         duplicates.increment(skipped);
