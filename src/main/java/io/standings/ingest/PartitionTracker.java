@@ -151,6 +151,11 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         resumeAt.putAll(next);
     }
 
+    /** Whether a recovery's resume points are still pending (then records must be checked one by one, for real). */
+    public boolean resuming() {
+        return !resumeAt.isEmpty();
+    }
+
     public boolean rebuildNeeded() {
         return rebuildNeeded;
     }
