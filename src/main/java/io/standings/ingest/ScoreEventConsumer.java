@@ -45,7 +45,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  *   <li>apply the changes to the in-memory index, which serves every read.</li>
  * </ol>
  *
- * SmallRye delivers the next batch only after this one's Uni completes, so batches never overlap.
+ * SmallRye delivers the next batch once this one's Uni completes, which is when its Redis script is sent:
+ * the next batch is then parsed and folded (steps 1–3) while Redis runs the script, and waits for this
+ * batch to be in memory before its own steps 4–6. Redis writes and memory applies never overlap.
  * Kafka's own committed offsets are not used: Redis holds the offsets, in the same write as the scores.
  */
 @ApplicationScoped
