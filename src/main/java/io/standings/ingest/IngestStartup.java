@@ -65,6 +65,11 @@ public class IngestStartup implements HealthCheck {
         return startup;
     }
 
+    /** Whether start-up is done (boards loaded, indexes rebuilt). */
+    public boolean isReady() {
+        return ready;
+    }
+
     /** Rebuilds the indexes from Redis when another consumer has written partitions this instance now owns. */
     public Uni<Void> rebuildIfNeeded() {
         if (!tracker.rebuildNeeded()) {

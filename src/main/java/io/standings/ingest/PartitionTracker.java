@@ -87,10 +87,14 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
 
     /** Whether the record is one this instance should apply: its partition is owned and it is new. */
     public boolean isNew(String topic, int partition, long offset) {
-        if (!owned.contains(new TopicPartition(topic, partition))) {
+        return isNew(new TopicPartition(topic, partition), RedisKeys.offsetField(topic, partition), offset);
+    }
+
+    /** {@link #isNew(String, int, long)} for a caller that has the partition and its offset field at hand. */
+    public boolean isNew(TopicPartition tp, String field, long offset) {
+        if (!owned.contains(tp)) {
             return false;
         }
-        String field = RedisKeys.offsetField(topic, partition);
         Long resume = resumeAt.get(field);
         if (resume != null) {
             if (offset != resume) {
@@ -145,6 +149,11 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         rebuilt(offsets);
         resumeAt.clear();
         resumeAt.putAll(next);
+    }
+
+    /** Whether a recovery's resume points are still pending (then records must be checked one by one, for real). */
+    public boolean resuming() {
+        return !resumeAt.isEmpty();
     }
 
     public boolean rebuildNeeded() {

@@ -12,6 +12,7 @@ import io.standings.board.Operation;
 import io.standings.ingest.DeadLetterPublisher.DeadLetter;
 import io.standings.live.LiveBoards;
 import io.standings.live.OffsetAdvance;
+import io.standings.live.RedisKeys;
 import io.standings.live.RedisScoreStore;
 import io.standings.live.SnapshotGate;
 import io.standings.reconcile.RedisRecovery;
@@ -20,7 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -44,7 +45,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  *   <li>apply the changes to the in-memory index, which serves every read.</li>
  * </ol>
  *
- * SmallRye delivers the next batch only after this one's Uni completes, so batches never overlap.
+ * SmallRye delivers the next batch once this one's Uni completes, which is when its Redis script is sent:
+ * the next batch is then parsed and folded (steps 1–3) while Redis runs the script, and waits for this
+ * batch to be in memory before its own steps 4–6. Redis writes and memory applies never overlap.
  * Kafka's own committed offsets are not used: Redis holds the offsets, in the same write as the scores.
  */
 @ApplicationScoped
@@ -63,6 +66,8 @@ public class ScoreEventConsumer {
     private final Counter duplicates;
     private final DistributionSummary batchSize;
     private final Timer applyLatency;
+    private final Counter preparedAheadUsed;
+    private final Counter preparedAheadDiscarded;
     private volatile boolean stopping;
 
     public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisScoreStore redis,
@@ -86,6 +91,10 @@ public class ScoreEventConsumer {
                 .register(registry);
         this.applyLatency = Timer.builder("standings.ingest.apply")
                 .description("Time to apply one batch to the DLQ, Redis and memory").register(registry);
+        this.preparedAheadUsed = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "used")
+                .description("Batches parsed and folded while the previous batch was in Redis").register(registry);
+        this.preparedAheadDiscarded = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "discarded")
+                .description("Batches parsed and folded while the previous batch was in Redis").register(registry);
     }
 
     /** On shutdown a failing batch is not retried: it is left unapplied, and its offsets with it. */
@@ -93,52 +102,195 @@ public class ScoreEventConsumer {
         stopping = true;
     }
 
+    /**
+     * One batch on its way: what was prepared for it, and its progress. {@code done} completes when the
+     * batch is over (applied, or given up), after it released the gate.
+     */
+    private static final class Batch {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Completes when the batch's Redis script is sent (or the batch ends first): SmallRye may deliver the next. */
+        final CompletableFuture<Void> sent = new CompletableFuture<>();
+        /** What the batch writes, once prepared: the next batch's fold reads it until memory has it. */
+        volatile Prepared prepared;
+        /** The gate grant the batch ran under, and whether it ran exactly what it had prepared beforehand. */
+        volatile long grant = -1;
+        volatile boolean clean;
+        /** Set when the batch was prepared and written again (after a Redis-loss recovery). */
+        volatile boolean rewritten;
+        /** Whether the batch was prepared ahead, while the previous one was in Redis. */
+        volatile boolean speculated;
+    }
+
+    /** A batch parsed and folded, with its Redis script built, ready to be written. */
+    private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, List<ScoreChange> changes,
+            List<OffsetAdvance> offsets, RedisScoreStore.BatchWrite write, Map<String, Object> overlay,
+            Map<String, Long> nextOffsets) {
+    }
+
+    private Batch last;
+
     @Incoming("score-events")
     public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        tracker.batchStarted(done);
+        Batch previous = last;
+        Batch batch = new Batch();
+        last = batch;
+        tracker.batchStarted(batch.done);
+        // Overlap: while the previous batch's script runs in Redis (it holds the gate until its changes are
+        // in memory), this batch is parsed and folded on top of the previous batch's pending changes.
+        // It is used only if, when this batch gets the gate, the previous batch held it last and applied
+        // exactly what it had prepared; otherwise it is prepared again inside the gate.
+        Prepared speculative = null;
+        if (previous != null && !previous.done.isDone() && startup.isReady() && !tracker.resuming()) {
+            Prepared basis = previous.prepared;
+            if (basis != null) {
+                speculative = prepare(records, basis);
+            }
+        }
+        Prepared ahead = speculative;
+        batch.speculated = speculative != null;
+        Uni<Void> afterPrevious = previous == null ? Uni.createFrom().voidItem()
+                : Uni.createFrom().completionStage(previous.done);
         // Issue 6: each batch holds the SnapshotGate, so a reconcile snapshot or a Redis-loss recovery sees
         // memory, Redis and offsets between two batches; a lost Redis is restored before the batch, and a
         // batch fenced because Redis lost its offsets is re-run after the recovery (it then skips or
         // applies each record against the checkpoint offsets).
-        return gate.run(() -> startup.ready()
-                .chain(startup::rebuildIfNeeded)
-                .chain(recovery::recoverIfLost)
-                .chain(() -> process(records).onFailure(FencedException.class).recoverWithUni(fenced -> recovery
-                        .recoverIfLost().chain(recovered -> recovered ? process(records) : Uni.createFrom().failure(fenced)))))
-                .onTermination().invoke(() -> done.complete(null));
+        afterPrevious.chain(() -> gate.run(() -> {
+            long grant = gate.grants();
+            batch.grant = grant;
+            boolean usable = ahead != null && previous.clean && previous.grant == grant - 1;
+            return startup.ready()
+                    .chain(() -> {
+                        if (!tracker.rebuildNeeded()) {
+                            return Uni.createFrom().item(usable);
+                        }
+                        return startup.rebuildIfNeeded().replaceWith(false);
+                    })
+                    .chain(stillUsable -> recovery.recoverIfLost().map(recovered -> stillUsable && !recovered))
+                    .chain(stillUsable -> write(records, batch, stillUsable ? ahead : null)
+                            .onFailure(FencedException.class).recoverWithUni(fenced -> recovery.recoverIfLost()
+                                    .chain(recovered -> {
+                                        batch.rewritten = true;
+                                        return recovered ? write(records, batch, null) : Uni.createFrom().failure(fenced);
+                                    })));
+        })).subscribe().with(ok -> {
+            batch.sent.complete(null);
+            batch.done.complete(null);
+        }, failure -> {
+            batch.clean = false;
+            if (batch.sent.isDone()) {
+                Log.errorf(failure, "An ingest batch failed after its Redis write was sent; the ingest stops at the next batch");
+            }
+            batch.sent.completeExceptionally(failure);
+            batch.done.completeExceptionally(failure);
+        });
+        return Uni.createFrom().completionStage(batch.sent);
     }
 
-    private Uni<Void> process(ConsumerRecords<byte[], byte[]> records) {
-        long started = System.nanoTime();
+    /**
+     * Parses and folds a batch: the records not yet applied, against memory, or on top of {@code pending}
+     * (the previous batch, whose changes and offsets may not be in memory yet). Touches no shared state but
+     * auto-created boards.
+     */
+    private Prepared prepare(ConsumerRecords<byte[], byte[]> records, Prepared pending) {
         List<ScoreEvent> events = new ArrayList<>(records.count());
         List<DeadLetter> rejected = new ArrayList<>();
-        Map<TopicPartition, OffsetAdvance> advances = new LinkedHashMap<>();
+        List<OffsetAdvance> offsets = new ArrayList<>(records.partitions().size());
+        Map<String, Long> nextOffsets = new HashMap<>();
         int skipped = 0;
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            if (!tracker.isNew(record.topic(), record.partition(), record.offset())) {
-                skipped++;
-                continue;
+        for (TopicPartition tp : records.partitions()) {
+            String field = RedisKeys.offsetField(tp.topic(), tp.partition());
+            Long pendingOffset = pending == null ? null : pending.nextOffsets().get(field);
+            Long before = pendingOffset != null ? pendingOffset : tracker.lastApplied(tp.topic(), tp.partition());
+            long last = -1;
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                if (!tracker.isNew(tp, field, record.offset()) || (before != null && record.offset() <= before)) {
+                    skipped++;
+                    continue;
+                }
+                last = record.offset();
+                ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
+                if (parsed instanceof ParsedRecord.Valid valid) {
+                    events.add(valid.event());
+                } else if (parsed instanceof ParsedRecord.Rejected bad) {
+                    rejected.add(new DeadLetter(record, bad));
+                    Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", record.topic(), record.partition(), record.offset(),
+                            bad.reason().code(), bad.detail());
+                }
             }
-            advances.put(new TopicPartition(record.topic(), record.partition()), new OffsetAdvance(record.topic(),
-                    record.partition(), tracker.lastApplied(record.topic(), record.partition()), record.offset()));
-            ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
-            if (parsed instanceof ParsedRecord.Valid valid) {
-                events.add(valid.event());
-            } else if (parsed instanceof ParsedRecord.Rejected bad) {
-                rejected.add(new DeadLetter(record, bad));
-                Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", record.topic(), record.partition(), record.offset(),
-                        bad.reason().code(), bad.detail());
+            if (last >= 0) {
+                offsets.add(new OffsetAdvance(tp.topic(), tp.partition(), before, last));
+                nextOffsets.put(field, last);
             }
         }
-        duplicates.increment(skipped);
-        batchSize.record(records.count());
-        Map<String, Board> batchBoards = new java.util.HashMap<>();
-        List<ScoreChange> changes = BatchFolder.fold(events, id -> batchBoards.computeIfAbsent(id, this::board), live::current);
-        List<OffsetAdvance> offsets = List.copyOf(advances.values());
+        Map<String, Board> batchBoards = new HashMap<>();
+        BatchFolder.CurrentScores current = pending == null || pending.overlay().isEmpty() ? live::current
+                : (board, period, entity) -> {
+                    ScoreChange change = pendingChange(pending.overlay(), board, period, entity);
+                    if (change == null) {
+                        return live.current(board, period, entity);
+                    }
+                    return change.removed() ? null : new BatchFolder.Current(change.score(), change.reachedAt());
+                };
+        List<ScoreChange> changes = BatchFolder.fold(events, id -> batchBoards.computeIfAbsent(id, this::board), current);
+        Map<String, Object> overlay = new HashMap<>(Math.max(16, changes.size() * 2));
+        for (ScoreChange c : changes) {
+            overlay.merge(c.entity(), c, (a, b) -> {
+                List<ScoreChange> list = a instanceof ScoreChange one ? new ArrayList<>(List.of(one)) : castList(a);
+                list.add((ScoreChange) b);
+                return list;
+            });
+        }
+        RedisScoreStore.BatchWrite write = redis.prepare(changes, offsets, id -> batchBoards.get(id).order());
+        return new Prepared(records.count(), skipped, events.size(), rejected, changes, offsets, write, overlay,
+                nextOffsets);
+    }
+
+    /** The overlay maps an entity to its one change, or to a list when the batch changed it on several boards or periods. */
+    private static ScoreChange pendingChange(Map<String, Object> overlay, String board, String period, String entity) {
+        Object found = overlay.get(entity);
+        if (found instanceof ScoreChange c) {
+            return c.board().equals(board) && c.period().equals(period) ? c : null;
+        }
+        if (found != null) {
+            for (ScoreChange c : castList(found)) {
+                if (c.board().equals(board) && c.period().equals(period)) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<ScoreChange> castList(Object o) {
+        return (List<ScoreChange>) o;
+    }
+
+    /**
+     * Writes a batch while holding the gate: dead letters, then the one Redis script, then memory. Uses
+     * {@code ahead} when it was prepared on exactly the state the gate hands over, else prepares now.
+     */
+    private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, Batch batch, Prepared ahead) {
+        long started = System.nanoTime();
+        Prepared p = ahead != null ? ahead : prepare(records, null);
+        if (ahead != null) {
+            preparedAheadUsed.increment();
+        } else if (batch.speculated) {
+            preparedAheadDiscarded.increment();
+        }
+        batch.prepared = p;
+        duplicates.increment(p.skipped());
+        batchSize.record(p.records());
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         return boards.persistAutoCreated()
-                .chain(() -> deadLetters.publish(rejected))
-                .chain(() -> redis.apply(changes, offsets, id -> board(id).order())
+                .chain(() -> deadLetters.publish(p.rejected()))
+                .chain(() -> Uni.createFrom().deferred(() -> {
+                    // SmallRye may deliver the next batch once this script is on its way (not before this task ends).
+                    if (context != null) {
+                        context.runOnContext(v -> batch.sent.complete(null));
+                    }
+                    return redis.apply(p.write());
+                })
                         .onFailure(e -> !stopping).invoke(e -> Log.warnf("Redis write failed, retrying: %s", e.getMessage()))
                         .onFailure(e -> !stopping).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
                         .indefinitely())
@@ -146,11 +298,12 @@ public class ScoreEventConsumer {
                     if (!result.applied()) {
                         throw new FencedException(result.fencedField(), result.storedOffset());
                     }
-                    live.apply(changes, id -> board(id).order());
-                    tracker.advanced(offsets);
+                    live.apply(p.changes(), id -> board(id).order());
+                    tracker.advanced(p.offsets());
                     live.advance(tracker.appliedRecords());
-                    applied.increment(events.size());
+                    applied.increment(p.valid());
                     applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
+                    batch.clean = !batch.rewritten;
                     return null;
                 });
     }

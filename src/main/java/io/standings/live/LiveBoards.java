@@ -119,8 +119,11 @@ public class LiveBoards {
                     }
                 }
             });
-            for (ScoreChange change : periodChanges) {
-                recordChange(bp, change.entity());
+            synchronized (changed) {
+                Set<String> entities = changed.computeIfAbsent(bp, b -> new HashSet<>());
+                for (ScoreChange change : periodChanges) {
+                    entities.add(change.entity());
+                }
             }
         });
         notifyChanged(changes.stream().map(ScoreChange::board).collect(Collectors.toSet()));

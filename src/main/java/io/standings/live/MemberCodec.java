@@ -1,7 +1,6 @@
 package io.standings.live;
 
 import io.standings.index.Order;
-import java.util.Locale;
 
 /**
  * Encodes the tie-break into sorted-set members, so that Redis orders equal scores exactly as the index
@@ -50,7 +49,7 @@ public final class MemberCodec {
     /** The rank score as Redis takes it; exact: Double.toString round-trips and Redis parses with strtod. */
     public static String format(double rankScore) {
         if (rankScore == Math.rint(rankScore) && Math.abs(rankScore) < 1e15) {
-            return String.format(Locale.ROOT, "%d", (long) rankScore);
+            return Long.toString((long) rankScore);
         }
         return Double.toString(rankScore);
     }

@@ -61,8 +61,26 @@ public class RedisScoreStore {
 
     /** Writes one batch: the changes and the offsets, atomically, unless another consumer moved an offset. */
     public Uni<ApplyResult> apply(List<ScoreChange> changes, List<OffsetAdvance> offsets, Function<String, Order> orderOf) {
-        if (offsets.isEmpty() && changes.isEmpty()) {
+        return apply(prepare(changes, offsets, orderOf));
+    }
+
+    /** The keys and arguments of one batch's script, built ahead of the write (they depend on quarantine marks). */
+    public record BatchWrite(List<String> keys, List<String> args) {
+        static final BatchWrite EMPTY = new BatchWrite(List.of(), List.of());
+    }
+
+    /** Writes a batch prepared by {@link #prepare}. */
+    public Uni<ApplyResult> apply(BatchWrite write) {
+        if (write == BatchWrite.EMPTY) {
             return Uni.createFrom().item(ApplyResult.APPLIED);
+        }
+        return evalApply(write.keys(), write.args()).map(RedisScoreStore::toResult);
+    }
+
+    /** Builds one batch's script call: pure, except that it reads the quarantine marks. */
+    public BatchWrite prepare(List<ScoreChange> changes, List<OffsetAdvance> offsets, Function<String, Order> orderOf) {
+        if (offsets.isEmpty() && changes.isEmpty()) {
+            return BatchWrite.EMPTY;
         }
         Map<String, List<ScoreChange>> byPeriod = new LinkedHashMap<>();
         for (ScoreChange change : changes) {
@@ -122,7 +140,7 @@ public class RedisScoreStore {
             args.addAll(hold);
             args.addAll(release);
         });
-        return evalApply(scriptKeys, args).map(RedisScoreStore::toResult);
+        return new BatchWrite(scriptKeys, args);
     }
 
     /** The value of a held (quarantined) entry: its rank score and member, as they would be in :ranks. */

@@ -23,6 +23,7 @@ public class SnapshotGate {
 
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private boolean held;
+    private long grants;
 
     private record Waiter(CompletableFuture<Void> granted, Context context) {
     }
@@ -42,6 +43,7 @@ public class SnapshotGate {
             synchronized (this) {
                 if (!held) {
                     held = true;
+                    grants++;
                     return Uni.createFrom().voidItem();
                 }
                 waiter = new Waiter(new CompletableFuture<>(), Vertx.currentContext());
@@ -71,12 +73,21 @@ public class SnapshotGate {
                 held = false;
                 return;
             }
+            grants++;
         }
         if (next.context() != null) {
             next.context().runOnContext(v -> next.granted().complete(null));
         } else {
             next.granted().complete(null);
         }
+    }
+
+    /**
+     * How many times the gate has been granted. Read by the holder, it numbers the holder's own turn: the
+     * ingest uses it to tell whether anyone else held the gate since its previous batch.
+     */
+    public synchronized long grants() {
+        return grants;
     }
 
     /** Whether someone holds the gate now (for diagnostics). */
