@@ -71,16 +71,12 @@ public final class BoardIndex implements RankIndex {
 
     /** Fills an empty index: records first (dense slots), then one sort and a bottom-up tree build. */
     private void load(Iterable<Entry> entries) {
-        int[] refBySlot = new int[1024];
-        double[] scoreBySlot = new double[1024];
+        int expected = entries instanceof java.util.Collection<?> c ? c.size() : 0;
+        store.reserve(expected);
+        int[] refBySlot = new int[Math.max(1024, expected)];
+        double[] scoreBySlot = new double[refBySlot.length];
         for (Entry e : entries) {
-            byte[] id = e.entity().getBytes(StandardCharsets.UTF_8);
-            int ref = store.find(id);
-            if (ref < 0) {
-                ref = store.add(id, e.reachedAt());
-            } else {
-                store.setReachedAt(ref, e.reachedAt());
-            }
+            int ref = store.put(e.entity().getBytes(StandardCharsets.UTF_8), e.reachedAt());
             int slot = store.slotOf(ref);
             if (slot >= refBySlot.length) {
                 refBySlot = Arrays.copyOf(refBySlot, refBySlot.length * 2);

@@ -148,6 +148,42 @@ final class EntityStore {
         return -1;
     }
 
+    /**
+     * The id's record with {@code reachedAt} set: the existing one, or a new one — with one probe of the
+     * hash table, where {@link #find} then {@link #add} take two (bulk loads).
+     */
+    int put(byte[] id, long reachedAt) {
+        if ((live + 1L) * 4 > (long) table.length * 3) {
+            rehash(table.length * 2);
+        }
+        int[] t = table;
+        int m = mask;
+        int h = hash(id, 0, id.length);
+        int i = h & m;
+        for (int v; (v = t[i]) != 0; i = (i + 1) & m) {
+            byte[] c = chunks[(v - 1) >>> CHUNK_BITS];
+            int off = (v - 1) & CHUNK_MASK;
+            int start = idStart(c, off);
+            if (idLength(c, off) == id.length && Arrays.equals(c, start, start + id.length, id, 0, id.length)) {
+                setReachedAt(v - 1, reachedAt);
+                return v - 1;
+            }
+        }
+        int slot = freeCount > 0 ? freeSlots[--freeCount] : highWaterSlot++;
+        int ref = append(id, 0, id.length, reachedAt, slot);
+        t[i] = ref + 1; // the empty slot that ended the probe
+        live++;
+        return ref;
+    }
+
+    /** Sizes the hash table for {@code expected} live ids at once (no rehash on the way there). */
+    void reserve(int expected) {
+        long needed = (long) expected * 4 / 3 + 1;
+        if (needed > table.length) {
+            rehash((int) Math.min(1 << 30, Long.highestOneBit(needed - 1) << 1));
+        }
+    }
+
     /** Adds an id that is not present; returns its record's ref. */
     int add(byte[] id, long reachedAt) {
         if ((live + 1L) * 4 > (long) table.length * 3) {

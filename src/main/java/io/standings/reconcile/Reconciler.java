@@ -88,6 +88,8 @@ public class Reconciler {
 
     private volatile int consecutiveFailures;
     private volatile long nextAttemptAt;
+    /** After a run that took d, the schedule waits at least pauseFactor × d (the duty-cycle bound). */
+    private final double pauseFactor;
     private volatile Instant lastSuccess;
     private volatile String lastFailure;
     private volatile RunReport lastReport;
@@ -128,6 +130,7 @@ public class Reconciler {
             @ConfigProperty(name = "standings.reconcile.enabled") boolean enabled,
             @ConfigProperty(name = "standings.reconcile.snapshot-timeout") Duration snapshotTimeout,
             @ConfigProperty(name = "standings.reconcile.max-backoff") Duration maxBackoff,
+            @ConfigProperty(name = "standings.reconcile.pause-factor", defaultValue = "2") double pauseFactor,
             @ConfigProperty(name = "standings.periods.retention") Duration retention) {
         this.live = live;
         this.tracker = tracker;
@@ -140,6 +143,7 @@ public class Reconciler {
         this.enabled = enabled;
         this.snapshotTimeout = snapshotTimeout;
         this.maxBackoff = maxBackoff;
+        this.pauseFactor = Math.max(0, pauseFactor);
         this.retention = retention;
         this.duration = Timer.builder("standings.reconcile.duration").description("Time of one reconcile run")
                 .register(registry);
@@ -172,10 +176,15 @@ public class Reconciler {
             // Before the start-up rebuild, memory and the tracker's offsets are not one state yet.
             return Uni.createFrom().item(RunReport.notLeader());
         }
+        long started = System.currentTimeMillis();
         return runs.run(() -> leader().chain(leader -> leader ? run() : Uni.createFrom().item(RunReport.notLeader())))
                 .invoke(report -> {
                     consecutiveFailures = 0;
-                    nextAttemptAt = 0;
+                    // A run of d ms (a full ranking rewrite of a big board takes seconds of PostgreSQL CPU, on
+                    // the cores the ingest needs too) is followed by at least pauseFactor × d ms without one:
+                    // reconciliation takes at most 1 / (1 + pauseFactor) of the time, whatever the interval.
+                    long now = System.currentTimeMillis();
+                    nextAttemptAt = now + (long) (pauseFactor * (now - started));
                     if (report.leader()) {
                         lastSuccess = Instant.now();
                         lastFailure = null;

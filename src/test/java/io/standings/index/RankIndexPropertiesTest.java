@@ -206,14 +206,19 @@ class RankIndexPropertiesTest {
                     && ref.rows().get(ref.indexOf(u.entity())).score() == u.score() + 0.0
                     && ref.rows().get(ref.indexOf(u.entity())).reachedAt() == u.reachedAt();
             if (index != null) {
+                long version = index.version();
                 assertThat(index.upsert(u.entity(), u.score(), u.reachedAt())).isEqualTo(!existedSame);
+                // version() moves with every change, and only then (the top-N cache relies on both).
+                assertThat(index.version() != version).isEqualTo(!existedSame);
             }
             ref.upsert(u.entity(), u.score(), u.reachedAt());
         } else {
             String e = ((Remove) op).entity();
             boolean existed = ref.indexOf(e) >= 0;
             if (index != null) {
+                long version = index.version();
                 assertThat(index.remove(e)).isEqualTo(existed);
+                assertThat(index.version() != version).isEqualTo(existed);
             }
             ref.remove(e);
         }
