@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -84,20 +85,17 @@ public class StreamTicker {
      */
     void tick(Runnable done) {
         long started = System.nanoTime();
-        Map<Executor, List<Subscription>> byLoop = new HashMap<>();
         try {
             feed.drain().forEach(this::recompute);
             long now = System.nanoTime();
             long minInterval = config.minInterval().toNanos();
             long heartbeat = config.heartbeat().toNanos();
             for (Subscription subscription : subscriptions.all()) {
-                Executor loop = subscription.loop();
-                if (loop == null) {
+                if (subscription.loop() == null) {
                     subscription.flush(now, minInterval, heartbeat);
-                } else {
-                    byLoop.computeIfAbsent(loop, l -> new ArrayList<>()).add(subscription);
                 }
             }
+            List<Map.Entry<Executor, Set<Subscription>>> byLoop = new ArrayList<>(subscriptions.byLoop().entrySet());
             AtomicInteger remaining = new AtomicInteger(byLoop.size() + 1);
             Runnable finished = () -> {
                 if (remaining.decrementAndGet() == 0) {
@@ -105,9 +103,9 @@ public class StreamTicker {
                     done.run();
                 }
             };
-            byLoop.forEach((loop, group) -> loop.execute(() -> {
+            byLoop.forEach(group -> group.getKey().execute(() -> {
                 try {
-                    for (Subscription subscription : group) {
+                    for (Subscription subscription : group.getValue()) {
                         subscription.flush(now, minInterval, heartbeat);
                     }
                 } catch (RuntimeException e) {

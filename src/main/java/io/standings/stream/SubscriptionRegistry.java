@@ -7,10 +7,12 @@ import io.standings.api.ProblemException;
 import io.standings.board.Board;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -20,6 +22,8 @@ public class SubscriptionRegistry {
 
     private final ConcurrentMap<String, Set<Subscription>> byBoard = new ConcurrentHashMap<>();
     private final Set<Subscription> all = ConcurrentHashMap.newKeySet();
+    /** The subscriptions whose sink has an event loop, by that loop (the fan-out writes each group in one task). */
+    private final ConcurrentMap<Executor, Set<Subscription>> byLoop = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
     private final StreamConfig config;
     private final StreamStates states;
@@ -67,6 +71,9 @@ public class SubscriptionRegistry {
         }
         all.add(subscription);
         byBoard.computeIfAbsent(board.id(), b -> ConcurrentHashMap.newKeySet()).add(subscription);
+        if (subscription.loop() != null) {
+            byLoop.computeIfAbsent(subscription.loop(), l -> ConcurrentHashMap.newKeySet()).add(subscription);
+        }
         try {
             subscription.offer(topic.isTop() ? states.top(board, topic.limit()) : states.entry(board, topic.entity()));
             subscription.flush(now, config.minInterval().toNanos(), config.heartbeat().toNanos());
@@ -80,6 +87,12 @@ public class SubscriptionRegistry {
     private void release(Subscription subscription) {
         if (all.remove(subscription)) {
             count.decrementAndGet();
+        }
+        if (subscription.loop() != null) {
+            Set<Subscription> ofLoop = byLoop.get(subscription.loop());
+            if (ofLoop != null) {
+                ofLoop.remove(subscription);
+            }
         }
         Set<Subscription> ofBoard = byBoard.get(subscription.topic.board());
         if (ofBoard != null) {
@@ -99,5 +112,10 @@ public class SubscriptionRegistry {
 
     Collection<Subscription> all() {
         return all;
+    }
+
+    /** The subscriptions with an event loop, grouped by it (groups may be empty). */
+    Map<Executor, Set<Subscription>> byLoop() {
+        return byLoop;
     }
 }

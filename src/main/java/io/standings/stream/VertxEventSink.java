@@ -3,6 +3,7 @@ package io.standings.stream;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
@@ -27,8 +28,10 @@ final class VertxEventSink implements EventSink {
     /** Starts the stream: status 200, the event-stream headers, sent at once. */
     VertxEventSink(HttpServerResponse response) {
         this.response = response;
+        // The connection's Netty event loop itself: one Executor per loop thread (shared by every sink on
+        // it, so the fan-out groups by it), and running there makes each write a direct one.
         Context context = Vertx.currentContext();
-        this.loop = context == null ? null : task -> context.runOnContext(ignored -> task.run());
+        this.loop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : null;
         response.closeHandler(ignored -> closed = true);
         response.exceptionHandler(ignored -> closed = true);
         response.setChunked(true)
@@ -43,9 +46,10 @@ final class VertxEventSink implements EventSink {
         return loop;
     }
 
+    /** The flag only: Vert.x's own closed()/ended() lock the connection, and the fan-out asks every tick. */
     @Override
     public boolean isClosed() {
-        return closed || response.closed() || response.ended();
+        return closed;
     }
 
     @Override
