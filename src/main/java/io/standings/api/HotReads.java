@@ -94,8 +94,12 @@ public class HotReads {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(json));
     }
 
-    /** The request's board when this path may answer it, else null (the JAX-RS resource will). */
-    private Board plainBoard(RoutingContext ctx) {
+    /**
+     * The request's board when a hot path may answer it, else null (the JAX-RS resource will): reads are
+     * open, the path has no percent-escape, and {@code :board} is a valid id of a known board. Shared with
+     * {@code HotStreams}.
+     */
+    public Board plainBoard(RoutingContext ctx) {
         if (keys.readsRequireKey() || ctx.request().path().indexOf('%') >= 0) {
             return null;
         }

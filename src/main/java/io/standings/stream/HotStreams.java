@@ -1,10 +1,9 @@
 package io.standings.stream;
 
+import io.standings.api.HotReads;
 import io.standings.api.Params;
 import io.standings.board.Board;
-import io.standings.board.BoardRegistry;
 import io.standings.board.Ids;
-import io.standings.security.ApiKeys;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,16 +22,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class HotStreams {
 
-    private final BoardRegistry boards;
+    private final HotReads reads;
     private final SubscriptionRegistry subscriptions;
-    private final ApiKeys keys;
     private final boolean enabled;
 
-    public HotStreams(BoardRegistry boards, SubscriptionRegistry subscriptions, ApiKeys keys,
+    public HotStreams(HotReads reads, SubscriptionRegistry subscriptions,
             @ConfigProperty(name = "standings.http.hot-reads", defaultValue = "true") boolean enabled) {
-        this.boards = boards;
+        this.reads = reads;
         this.subscriptions = subscriptions;
-        this.keys = keys;
         this.enabled = enabled;
     }
 
@@ -44,7 +41,7 @@ public class HotStreams {
     }
 
     void top(RoutingContext ctx) {
-        Board board = plainBoard(ctx);
+        Board board = reads.plainBoard(ctx);
         int limit = board == null ? -1 : Params.plainLimit(ctx.queryParam("limit"));
         if (limit < 0 || !subscriptions.open(board, Subscription.Topic.top(board.id(), limit),
                 () -> new VertxEventSink(ctx.response()))) {
@@ -53,19 +50,11 @@ public class HotStreams {
     }
 
     void entry(RoutingContext ctx) {
-        Board board = plainBoard(ctx);
+        Board board = reads.plainBoard(ctx);
         String entity = board == null ? null : ctx.pathParam("entity");
         if (entity == null || !Ids.isValidEntity(entity) || !subscriptions.open(board,
                 Subscription.Topic.entry(board.id(), entity), () -> new VertxEventSink(ctx.response()))) {
             ctx.next();
         }
-    }
-
-    private Board plainBoard(RoutingContext ctx) {
-        if (keys.readsRequireKey() || ctx.request().path().indexOf('%') >= 0) {
-            return null;
-        }
-        String id = ctx.pathParam("board");
-        return Ids.isValidBoard(id) ? boards.find(id).orElse(null) : null;
     }
 }
