@@ -421,7 +421,10 @@ public class Checkpoints {
      * Each period's rows come as {entity, score, reachedAt} triples in rank-independent order.
      */
     public Uni<Checkpoint> readCheckpoint() {
+        // One snapshot for offsets and scores; statement_timeout like every reconciler statement; on failure
+        // the transaction is rolled back before the connection goes back to the pool.
         return pool.withConnection(conn -> conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").execute()
+                .chain(() -> conn.query("SET LOCAL statement_timeout = " + statementTimeoutMs).execute())
                 .chain(() -> conn.query("SELECT topic, partition, \"offset\" FROM ingest_checkpoint").execute())
                 .chain(offsetRows -> {
                     Map<String, Long> offsets = new LinkedHashMap<>();
@@ -443,7 +446,8 @@ public class Checkpoints {
                         }).collect().last().replaceWith(new Checkpoint(offsets, periods));
                     });
                 })
-                .call(() -> conn.query("COMMIT").execute()));
+                .call(() -> conn.query("COMMIT").execute())
+                .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull()));
     }
 
     private Uni<Void> readScores(SqlConnection conn, int bpId, String after, List<Object[]> into) {
