@@ -68,7 +68,7 @@ public class HotReads {
             ctx.next();
             return;
         }
-        send(ctx, view.get());
+        send(ctx, json(view.get()));
     }
 
     void top(RoutingContext ctx) {
@@ -81,17 +81,12 @@ public class HotReads {
         long asOf = live.asOf();
         RankIndex index = live.currentIndex(board).orElse(null);
         if (index == null) {
-            send(ctx, new ListViews.Top(board.id(), limit, 0, List.of(), asOf));
+            send(ctx, json(new ListViews.Top(board.id(), limit, 0, List.of(), asOf)));
             return;
         }
         long version = index.version();
-        byte[] json = topCache.get(board.id(), limit, index, version, asOf, () -> json(new ListViews.Top(board.id(),
-                limit, index.size(), BoardResource.entries(board, index.top(limit)), asOf)));
-        if (json == null) {
-            ctx.next();
-            return;
-        }
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(json));
+        send(ctx, topCache.get(board.id(), limit, index, version, asOf, () -> json(new ListViews.Top(board.id(),
+                limit, index.size(), BoardResource.entries(board, index.top(limit)), asOf))));
     }
 
     /**
@@ -107,8 +102,8 @@ public class HotReads {
         return Ids.isValidBoard(id) ? boards.find(id).orElse(null) : null;
     }
 
-    private void send(RoutingContext ctx, Object body) {
-        byte[] json = json(body);
+    /** Answers with the JSON, or lets the JAX-RS resource answer when there is none. */
+    private static void send(RoutingContext ctx, byte[] json) {
         if (json == null) {
             ctx.next();
             return;

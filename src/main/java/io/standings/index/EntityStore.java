@@ -135,17 +135,23 @@ final class EntityStore {
 
     /** Ref of the id's record, or -1. */
     int find(byte[] id) {
+        return table[probe(id)] - 1;
+    }
+
+    /** The table index holding the id's record, or the empty one that ends its probe sequence. */
+    private int probe(byte[] id) {
         int[] t = table;
         int m = mask;
-        for (int i = hash(id, 0, id.length) & m, v; (v = t[i]) != 0; i = (i + 1) & m) {
+        int i = hash(id, 0, id.length) & m;
+        for (int v; (v = t[i]) != 0; i = (i + 1) & m) {
             byte[] c = chunks[(v - 1) >>> CHUNK_BITS];
             int off = (v - 1) & CHUNK_MASK;
             int start = idStart(c, off);
             if (idLength(c, off) == id.length && Arrays.equals(c, start, start + id.length, id, 0, id.length)) {
-                return v - 1;
+                return i;
             }
         }
-        return -1;
+        return i;
     }
 
     /**
@@ -156,22 +162,14 @@ final class EntityStore {
         if ((live + 1L) * 4 > (long) table.length * 3) {
             rehash(table.length * 2);
         }
-        int[] t = table;
-        int m = mask;
-        int h = hash(id, 0, id.length);
-        int i = h & m;
-        for (int v; (v = t[i]) != 0; i = (i + 1) & m) {
-            byte[] c = chunks[(v - 1) >>> CHUNK_BITS];
-            int off = (v - 1) & CHUNK_MASK;
-            int start = idStart(c, off);
-            if (idLength(c, off) == id.length && Arrays.equals(c, start, start + id.length, id, 0, id.length)) {
-                setReachedAt(v - 1, reachedAt);
-                return v - 1;
-            }
+        int i = probe(id);
+        if (table[i] != 0) {
+            setReachedAt(table[i] - 1, reachedAt);
+            return table[i] - 1;
         }
         int slot = freeCount > 0 ? freeSlots[--freeCount] : highWaterSlot++;
         int ref = append(id, 0, id.length, reachedAt, slot);
-        t[i] = ref + 1; // the empty slot that ended the probe
+        table[i] = ref + 1; // the empty index that ended the probe
         live++;
         return ref;
     }
