@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.standings.index.Order;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -77,9 +78,17 @@ public class Checkpoints {
         boolean close;
         /** board_period.id, resolved in the transaction. */
         int bpId;
+        /** A new ranking generation is built (set by {@link #write}); it is switched to only if rows changed. */
+        boolean rewrite;
+        /** The generation being built: the current one + 1. */
+        long nextGeneration;
+        /** Rows in the built generation. */
+        long ranked;
+        /** The generation readers were switched to in this write, 0 if none. */
         long generation;
         long rowsWritten;
-        /** Time spent writing entity_score and the ranking (for the debug log of a run). */
+        /** Time spent staging, writing entity_score and building the ranking (for the debug log of a run). */
+        long stageNanos;
         long scoresNanos;
         long rankingNanos;
 
@@ -89,31 +98,206 @@ public class Checkpoints {
     }
 
     /**
-     * One transaction: entity_score upserts and deletes, the checkpoint offsets, and for every board period
-     * that changed a new ranking generation that readers are switched to. Returns the rows written.
+     * One transaction (connection A): entity_score upserts and deletes and the checkpoint offsets; for every
+     * board period that may have changed, its next ranking generation is built at the same time on a second
+     * connection (B, {@link #buildGeneration}) from the same snapshot; back in A, once both are done, each
+     * built generation whose board period's rows did change is attached and readers are switched to it
+     * (ranking_current), the others are dropped; ended periods are frozen. Commit. Returns the rows written.
+     * <p>
+     * A and B run in two PostgreSQL backends, on two cores: the ranking of a 1M-entry board period no longer
+     * waits for its scores. Nobody sees a built generation before A commits (readers only read the
+     * generation ranking_current names, and the table is not even attached before); if A fails after B
+     * committed, the next build of that generation number drops the leftover first, and
+     * {@link #dropOldGenerations} sweeps any other.
      */
     Uni<Long> write(List<PeriodWrite> writes, Map<String, Long> offsets) {
-        return inTransaction(conn -> {
-            Uni<Void> chain = resolveIds(conn, writes);
-            for (PeriodWrite w : writes) {
-                chain = chain.chain(() -> {
-                    long t0 = System.nanoTime();
-                    return writeScores(conn, w).invoke(() -> w.scoresNanos = System.nanoTime() - t0);
-                });
+        return inTransaction(conn -> resolveIds(conn, writes)
+                .chain(() -> nextGenerations(conn, writes))
+                .chain(() -> stageAll(writes))
+                .chain(() -> Uni.combine().all()
+                        .unis(writeScoresAndOffsets(conn, writes, offsets), buildGenerations(writes))
+                        .collectFailures().discardItems())
+                .chain(() -> switchGenerations(conn, writes))
+                .map(x -> writes.stream().mapToLong(w -> w.rowsWritten).sum()))
+                .onTermination().call(() -> dropStages(writes));
+    }
+
+    /** The staged snapshot of a board period during a write (see {@link #stage}). */
+    static String stageTable(int bpId) {
+        return "reconcile_stage_" + bpId;
+    }
+
+    /** Stages every board period that gets a new generation, one after the other (connection S). */
+    private Uni<Void> stageAll(List<PeriodWrite> writes) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (PeriodWrite w : writes) {
+            if (w.rewrite) {
+                chain = chain.chain(() -> timed(stage(w), nanos -> w.stageNanos = nanos));
             }
-            chain = chain.chain(() -> writeOffsets(conn, offsets));
-            for (PeriodWrite w : writes) {
-                // Only board periods whose rows changed get a new generation.
-                chain = chain.chain(() -> w.rowsWritten > 0 || w.noCurrent || w.forceRewrite
-                        ? timed(rewriteRanking(conn, w), nanos -> w.rankingNanos = nanos) : Uni.createFrom().voidItem());
-                if (w.close) {
-                    chain = chain.chain(() -> conn.preparedQuery("""
-                            UPDATE ranking_current SET closed_at = now() WHERE board = $1 AND period = $2 AND closed_at IS NULL
-                            """).execute(Tuple.of(w.snapshot.board, w.snapshot.period)).replaceWithVoid());
+        }
+        return chain;
+    }
+
+    /**
+     * The whole snapshot of a board period, in rank order, into an UNLOGGED table committed on its own
+     * (no WAL; pipelined chunks of {@value #CHUNK} rows as arrays). It is sent once and read twice, at the same
+     * time: by the checkpoint transaction (a full sync writes entity_score from it) and by the ranking build.
+     * Dropped when the write ends, whatever the outcome; a leftover of a crashed process is replaced next time.
+     */
+    private Uni<Void> stage(PeriodWrite w) {
+        String table = stageTable(w.bpId);
+        return inTransaction(conn -> conn.query("DROP TABLE IF EXISTS " + table + "; CREATE UNLOGGED TABLE " + table
+                + " (entity text COLLATE \"C\" NOT NULL, score float8 NOT NULL, reached_at int8 NOT NULL)").execute()
+                .chain(() -> stageChunks(conn, w.snapshot, "INSERT INTO " + table
+                        + " SELECT * FROM unnest(string_to_array($1, E'\\n'), $2::float8[], $3::int8[])"))
+                .replaceWithVoid());
+    }
+
+    /**
+     * The whole snapshot in chunks, all sent at once (pipelined). The entities of a chunk travel as one text
+     * parameter, joined by '\n' and split by {@code string_to_array}: encoding a million-element text[]
+     * was the slowest part of staging (≈ 1 µs per element on a just-started JVM, the server idle half the
+     * time). An entity id never holds a control character (board.Ids, enforced on every way in).
+     */
+    private static Uni<Void> stageChunks(SqlConnection conn, PeriodSnapshot s, String sql) {
+        List<Uni<RowSet<Row>>> chunks = new ArrayList<>();
+        for (int from = 0; from < s.size; from += CHUNK) {
+            int to = Math.min(s.size, from + CHUNK);
+            StringBuilder entities = new StringBuilder((to - from) * 24);
+            Double[] scores = new Double[to - from];
+            Long[] reached = new Long[to - from];
+            for (int i = from; i < to; i++) {
+                String entity = s.entities[i];
+                if (entity.indexOf('\n') >= 0) {
+                    throw new IllegalStateException("entity id with a line break in " + s.boardPeriod + ": " + entity);
+                }
+                if (i > from) {
+                    entities.append('\n');
+                }
+                entities.append(entity);
+                scores[i - from] = s.scores[i];
+                reached[i - from] = s.reachedAt[i];
+            }
+            chunks.add(conn.preparedQuery(sql).execute(Tuple.of(entities.toString()).addArrayOfDouble(scores)
+                    .addArrayOfLong(reached)));
+        }
+        return chunks.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(chunks).andFailFast().replaceWithVoid();
+    }
+
+    private Uni<Void> dropStages(List<PeriodWrite> writes) {
+        String tables = writes.stream().filter(w -> w.rewrite && w.bpId != 0).map(w -> stageTable(w.bpId))
+                .collect(java.util.stream.Collectors.joining(", "));
+        return tables.isEmpty() ? Uni.createFrom().voidItem()
+                : inTransaction(conn -> conn.query("DROP TABLE IF EXISTS " + tables).execute())
+                        .onFailure().invoke(e -> io.quarkus.logging.Log.debugf("Staged snapshots stay until the next write: %s",
+                                e.getMessage()))
+                        .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private Uni<Void> writeScoresAndOffsets(SqlConnection conn, List<PeriodWrite> writes, Map<String, Long> offsets) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (PeriodWrite w : writes) {
+            chain = chain.chain(() -> timed(writeScores(conn, w), nanos -> w.scoresNanos = nanos));
+        }
+        return chain.chain(() -> writeOffsets(conn, offsets));
+    }
+
+    /**
+     * Which board periods get a new generation, and its number. A board period that may have changed is
+     * rebuilt: a full sync, changed or gone entities, no ranking yet, or a drift repair. Its
+     * ranking_current row is locked until the switch.
+     */
+    private static Uni<Void> nextGenerations(SqlConnection conn, List<PeriodWrite> writes) {
+        List<PeriodWrite> rebuilt = new ArrayList<>();
+        for (PeriodWrite w : writes) {
+            w.rewrite = w.fullSync || w.noCurrent || w.forceRewrite || (w.upserts != null && w.upserts.length > 0)
+                    || w.deletes.length > 0;
+            if (w.rewrite) {
+                rebuilt.add(w);
+            }
+        }
+        if (rebuilt.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Integer[] ids = rebuilt.stream().map(w -> w.bpId).toArray(Integer[]::new);
+        return conn.preparedQuery("SELECT bp_id, generation FROM ranking_current WHERE bp_id = ANY($1::int4[]) FOR UPDATE")
+                .execute(Tuple.tuple().addArrayOfInteger(ids)).invoke(rows -> {
+                    Map<Integer, Long> current = new HashMap<>();
+                    rows.forEach(r -> current.put(r.getInteger(0), r.getLong(1)));
+                    for (PeriodWrite w : rebuilt) {
+                        w.nextGeneration = current.getOrDefault(w.bpId, 0L) + 1;
+                    }
+                }).replaceWithVoid();
+    }
+
+    /** Builds every new generation, one board period after the other, each in its own transaction on connection B. */
+    private Uni<Void> buildGenerations(List<PeriodWrite> writes) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (PeriodWrite w : writes) {
+            if (w.rewrite) {
+                chain = chain.chain(() -> timed(buildGeneration(w), nanos -> w.rankingNanos = nanos));
+            }
+        }
+        return chain;
+    }
+
+    /** A ranking generation's table. */
+    static String rankingPartition(int bpId, long generation) {
+        return "ranking_" + bpId + "_" + generation;
+    }
+
+    /**
+     * Generation g of a board period as table ranking_&lt;bp&gt;_&lt;g&gt;, committed but not attached: one
+     * {@code INSERT … SELECT} with ROW_NUMBER/RANK/DENSE_RANK from the staged snapshot (PostgreSQL still sorts;
+     * the rank-ordered input makes that cheap), then its primary key by one sorted build, then ANALYZE (without
+     * statistics the planner would bitmap-scan and sort a million rows to serve a page). The CHECK, added while
+     * the table is empty, lets ATTACH skip its validation scan.
+     */
+    private Uni<Void> buildGeneration(PeriodWrite w) {
+        String table = rankingPartition(w.bpId, w.nextGeneration);
+        return inTransaction(conn -> conn.query("DROP TABLE IF EXISTS " + table + "; CREATE TABLE " + table
+                + " (LIKE ranking); ALTER TABLE " + table + " ADD CHECK (bp_id = " + w.bpId + " AND generation = "
+                + w.nextGeneration + ")").execute()
+                .chain(() -> conn.preparedQuery(rankingInsert(w.snapshot.order, table, stageTable(w.bpId)))
+                        .execute(Tuple.of(w.bpId, w.nextGeneration)))
+                .invoke(inserted -> w.ranked = inserted.rowCount())
+                .chain(() -> conn.query("SET LOCAL maintenance_work_mem = '" + workMem + "'; ALTER TABLE " + table
+                        + " ADD PRIMARY KEY (ordinal_rank); ANALYZE " + table).execute())
+                .replaceWithVoid());
+    }
+
+    /**
+     * In transaction A, after both halves: a built generation whose board period's rows changed (or that had
+     * no ranking, or is being repaired) is attached and becomes current; one whose rows all turned out equal
+     * (a full sync after a restart, an entity changed and changed back) is dropped. Then ended periods are frozen.
+     */
+    private static Uni<Void> switchGenerations(SqlConnection conn, List<PeriodWrite> writes) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (PeriodWrite w : writes) {
+            if (w.rewrite) {
+                String table = rankingPartition(w.bpId, w.nextGeneration);
+                if (w.rowsWritten > 0 || w.noCurrent || w.forceRewrite) {
+                    PeriodSnapshot s = w.snapshot;
+                    chain = chain.chain(() -> conn.query("ALTER TABLE ranking ATTACH PARTITION " + table + " FOR VALUES FROM ("
+                            + w.bpId + ", " + w.nextGeneration + ") TO (" + w.bpId + ", " + (w.nextGeneration + 1) + ")").execute())
+                            .chain(() -> conn.preparedQuery("""
+                                    INSERT INTO ranking_current (board, period, bp_id, generation, entries, reconciled_at)
+                                    VALUES ($1, $2, $3, $4, $5, now())
+                                    ON CONFLICT (board, period) DO UPDATE SET generation = EXCLUDED.generation,
+                                        entries = EXCLUDED.entries, reconciled_at = EXCLUDED.reconciled_at, released_at = NULL
+                                    """).execute(Tuple.of(s.board, s.period, w.bpId, w.nextGeneration, w.ranked)))
+                            .invoke(() -> w.generation = w.nextGeneration).replaceWithVoid();
+                } else {
+                    chain = chain.chain(() -> conn.query("DROP TABLE " + table).execute()).replaceWithVoid();
                 }
             }
-            return chain.map(x -> writes.stream().mapToLong(w -> w.rowsWritten).sum());
-        });
+            if (w.close) {
+                chain = chain.chain(() -> conn.preparedQuery("""
+                        UPDATE ranking_current SET closed_at = now() WHERE board = $1 AND period = $2 AND closed_at IS NULL
+                        """).execute(Tuple.of(w.snapshot.board, w.snapshot.period)).replaceWithVoid());
+            }
+        }
+        return chain;
     }
 
     private static Uni<Void> timed(Uni<Void> work, java.util.function.LongConsumer nanos) {
@@ -152,16 +336,6 @@ public class Checkpoints {
     }
 
     /**
-     * Rows of a board period that has none yet: plain INSERT, no conflict handling (a conflict would be a bug
-     * and fails the transaction). Measured on 1M rows: 2.5× faster than INSERT … ON CONFLICT into the same
-     * empty table, because ON CONFLICT makes every row a speculative insertion.
-     */
-    private static String insertScores(String table) {
-        return "INSERT INTO " + table + " (bp_id, entity, score, reached_at)"
-                + " SELECT $1, u.e, u.s, u.r FROM unnest($2::text[], $3::float8[], $4::int8[]) AS u(e, s, r)";
-    }
-
-    /**
      * Rows that may exist: UPDATE the existing ones that differ, INSERT the absent ones, in one statement (both
      * parts see the table as it was before it). Unchanged rows are not written (no new tuple, no row lock:
      * ON CONFLICT DO UPDATE locks every conflicting row even when its WHERE skips it; 1M unchanged rows
@@ -185,80 +359,93 @@ public class Checkpoints {
         return "entity_score_" + bpId;
     }
 
+    /**
+     * A full sync from the staged snapshot, in one statement (all three parts see the table as it was before
+     * it): changed rows updated, missing ones inserted, rows of entities no longer there deleted; unchanged
+     * rows are neither written nor locked. Returns the rows written. Hash joins whatever the statistics of
+     * the fresh stage say (a nested loop over a million rows each way is O(n²)).
+     */
+    private static String syncFromStage(String stage) {
+        return """
+                WITH upd AS (UPDATE entity_score x SET score = s.score, reached_at = s.reached_at FROM %1$s s
+                             WHERE x.bp_id = $1 AND x.entity = s.entity
+                                 AND (x.score, x.reached_at) IS DISTINCT FROM (s.score, s.reached_at)
+                             RETURNING 1),
+                ins AS (INSERT INTO entity_score (bp_id, entity, score, reached_at)
+                        SELECT $1, s.entity, s.score, s.reached_at FROM %1$s s
+                        WHERE NOT EXISTS (SELECT 1 FROM entity_score x WHERE x.bp_id = $1 AND x.entity = s.entity)
+                        RETURNING 1),
+                del AS (DELETE FROM entity_score x WHERE x.bp_id = $1
+                            AND NOT EXISTS (SELECT 1 FROM %1$s s WHERE s.entity = x.entity)
+                        RETURNING 1)
+                SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins) + (SELECT count(*) FROM del)
+                """.formatted(stage);
+    }
+
     private Uni<Void> writeScores(SqlConnection conn, PeriodWrite w) {
-        return conn.preparedQuery("SELECT to_regclass($2) IS NOT NULL, EXISTS (SELECT 1 FROM entity_score WHERE bp_id = $1)")
-                .execute(Tuple.of(w.bpId, partition(w.bpId))).chain(rows -> {
-                    Row r = rows.iterator().next();
-                    boolean partitioned = r.getBoolean(0);
-                    boolean any = r.getBoolean(1);
+        return conn.preparedQuery("SELECT to_regclass($1) IS NOT NULL").execute(Tuple.of(partition(w.bpId))).chain(rows -> {
+                    boolean partitioned = rows.iterator().next().getBoolean(0);
                     if (!partitioned && w.fullSync) {
                         return newPartition(conn, w);
                     }
                     Uni<Void> ready = partitioned ? Uni.createFrom().voidItem()
                             : conn.query("CREATE TABLE " + partition(w.bpId) + " PARTITION OF entity_score FOR VALUES IN ("
                                     + w.bpId + ") WITH (fillfactor = 90)").execute().replaceWithVoid();
-                    if (w.fullSync && !any) {
-                        return ready.chain(() -> writeChunks(conn, w, insertScores(partition(w.bpId)), false));
-                    }
-                    Uni<Void> upserted = ready.chain(() -> writeChunks(conn, w, UPSERT_SCORES, true));
                     if (w.fullSync) {
-                        return upserted.chain(() -> deleteGone(conn, w));
+                        return ready.chain(() -> conn.query("SET LOCAL enable_nestloop = off").execute())
+                                .chain(() -> conn.preparedQuery(syncFromStage(stageTable(w.bpId))).execute(Tuple.of(w.bpId)))
+                                .invoke(counted -> w.rowsWritten += counted.iterator().next().getLong(0))
+                                .chain(() -> conn.query("SET LOCAL enable_nestloop = on").execute()).replaceWithVoid();
                     }
-                    return upserted.chain(() -> w.deletes.length == 0 ? Uni.createFrom().voidItem()
-                            : conn.preparedQuery("DELETE FROM entity_score WHERE bp_id = $1 AND entity = ANY($2::text[])")
-                                    .execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(w.deletes))
-                                    .invoke(deleted -> w.rowsWritten += deleted.rowCount()).replaceWithVoid());
+                    return ready.chain(() -> writeChunks(conn, w, UPSERT_SCORES, true))
+                            .chain(() -> w.deletes.length == 0 ? Uni.createFrom().voidItem()
+                                    : conn.preparedQuery("DELETE FROM entity_score WHERE bp_id = $1 AND entity = ANY($2::text[])")
+                                            .execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(w.deletes))
+                                            .invoke(deleted -> w.rowsWritten += deleted.rowCount()).replaceWithVoid());
                 });
     }
 
     /**
-     * First write of a board period: its partition is created without an index, filled with plain INSERTs,
-     * then indexed (one sorted build instead of a million B-tree insertions: on 1M rows ≈ 0.6 s + 0.8 s
-     * instead of ≈ 4.5 s) and attached. The CHECK constraint lets ATTACH skip its validation scan. All of it
-     * in the checkpoint transaction: a rollback leaves no table behind. Nobody else sees the table before
-     * the commit (ATTACH takes SHARE UPDATE EXCLUSIVE on entity_score: reads and writes go on).
+     * First write of a board period: its partition is created without an index, filled from the staged
+     * snapshot by one INSERT … SELECT, then indexed (one sorted build instead of a million B-tree insertions)
+     * and attached. The CHECK constraint lets ATTACH skip its validation scan. All of it in the checkpoint
+     * transaction: a rollback leaves no table behind. Nobody else sees the table before the commit (ATTACH
+     * takes SHARE UPDATE EXCLUSIVE on entity_score: reads and writes go on).
      */
     private Uni<Void> newPartition(SqlConnection conn, PeriodWrite w) {
         String table = partition(w.bpId);
         return conn.query("CREATE TABLE " + table + " (LIKE entity_score) WITH (fillfactor = 90); ALTER TABLE " + table
                 + " ADD CHECK (bp_id = " + w.bpId + ")").execute()
-                .chain(() -> writeChunks(conn, w, insertScores(table), false))
+                .chain(() -> conn.preparedQuery("INSERT INTO " + table + " (bp_id, entity, score, reached_at) SELECT $1,"
+                        + " entity, score, reached_at FROM " + stageTable(w.bpId)).execute(Tuple.of(w.bpId)))
+                .invoke(inserted -> w.rowsWritten += inserted.rowCount())
                 .chain(() -> conn.query("SET LOCAL maintenance_work_mem = '" + workMem + "'; ALTER TABLE " + table
                         + " ADD PRIMARY KEY (bp_id, entity); ALTER TABLE entity_score ATTACH PARTITION " + table
                         + " FOR VALUES IN (" + w.bpId + ")").execute())
                 .replaceWithVoid();
     }
 
-    /**
-     * Full sync of a board period that had rows: every snapshot entity is in entity_score now, so it holds
-     * exactly the snapshot when it counts snapshot.size rows; only then is the anti-join skipped.
-     */
-    private static Uni<Void> deleteGone(SqlConnection conn, PeriodWrite w) {
-        PeriodSnapshot s = w.snapshot;
-        return conn.preparedQuery("SELECT count(*) FROM entity_score WHERE bp_id = $1").execute(Tuple.of(w.bpId))
-                .map(rows -> rows.iterator().next().getLong(0)).chain(count -> {
-                    if (count == s.size) {
-                        return Uni.createFrom().voidItem();
-                    }
-                    // Hash anti-join, whatever the (stale: rows were written in this very transaction)
-                    // statistics say: a nested loop re-running the unnest per row is O(n^2).
-                    String[] all = java.util.Arrays.copyOf(s.entities, s.size);
-                    return conn.query("SET LOCAL enable_nestloop = off").execute()
-                            .chain(() -> conn.preparedQuery("""
-                                    DELETE FROM entity_score e WHERE e.bp_id = $1 AND NOT EXISTS (
-                                        SELECT 1 FROM unnest($2::text[]) AS u(x) WHERE u.x COLLATE "C" = e.entity)
-                                    """).execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(all)))
-                            .invoke(rows -> w.rowsWritten += rows.rowCount())
-                            .chain(() -> conn.query("SET LOCAL enable_nestloop = on").execute()).replaceWithVoid();
-                });
+    /** Chunked write of a board period's changed rows into entity_score; adds what the statements report to rowsWritten. */
+    private static Uni<Void> writeChunks(SqlConnection conn, PeriodWrite w, String sql, boolean counted) {
+        return writeChunks(conn, w.snapshot, w.upserts, w.bpId, sql, counted).invoke(n -> w.rowsWritten += n)
+                .replaceWithVoid();
     }
 
-    /** Sends the rows in chunks, all of them at once (pipelined on the connection: encoding overlaps execution). */
-    private static Uni<Void> writeChunks(SqlConnection conn, PeriodWrite w, String sql, boolean counted) {
-        PeriodSnapshot s = w.snapshot;
-        int n = w.fullSync ? s.size : w.upserts.length;
+    private static Uni<Long> writeChunks(SqlConnection conn, PeriodSnapshot s, int[] positions, Integer bpId, String sql) {
+        return writeChunks(conn, s, positions, bpId, sql, false);
+    }
+
+    /**
+     * Sends snapshot rows ({@code positions}, or all of them if null) in chunks of {@value #CHUNK} as
+     * ({@code bpId} if not null,) entity, score and reached_at arrays, all chunks at once (pipelined on the
+     * connection: encoding overlaps execution). Returns the sum of what the statements report: the count in
+     * their one row if {@code counted}, else the rows they touched.
+     */
+    private static Uni<Long> writeChunks(SqlConnection conn, PeriodSnapshot s, int[] positions, Integer bpId, String sql,
+            boolean counted) {
+        int n = positions == null ? s.size : positions.length;
         if (n == 0) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(0L);
         }
         List<Uni<Long>> chunks = new ArrayList<>();
         for (int from = 0; from < n; from += CHUNK) {
@@ -268,17 +455,17 @@ public class Checkpoints {
             Double[] scores = new Double[to - start];
             Long[] reached = new Long[to - start];
             for (int i = start; i < to; i++) {
-                int p = w.fullSync ? i : w.upserts[i];
+                int p = positions == null ? i : positions[i];
                 entities[i - start] = s.entities[p];
                 scores[i - start] = s.scores[p];
                 reached[i - start] = s.reachedAt[p];
             }
-            chunks.add(conn.preparedQuery(sql).execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(entities)
-                    .addArrayOfDouble(scores).addArrayOfLong(reached))
+            Tuple args = bpId == null ? Tuple.tuple() : Tuple.tuple().addInteger(bpId);
+            chunks.add(conn.preparedQuery(sql).execute(args.addArrayOfString(entities).addArrayOfDouble(scores)
+                    .addArrayOfLong(reached))
                     .map(rows -> counted ? rows.iterator().next().getLong(0) : (long) rows.rowCount()));
         }
-        return Uni.join().all(chunks).andFailFast().invoke(counts -> counts.forEach(c -> w.rowsWritten += c))
-                .replaceWithVoid();
+        return Uni.join().all(chunks).andFailFast().map(counts -> counts.stream().mapToLong(Long::longValue).sum());
     }
 
     private static Uni<Void> writeOffsets(SqlConnection conn, Map<String, Long> offsets) {
@@ -304,38 +491,43 @@ public class Checkpoints {
                 .replaceWithVoid();
     }
 
-    /** ROW_NUMBER by the full tie-break; RANK and DENSE_RANK by the score alone, so ties share them. */
-    static String rankingInsert(Order order) {
+    /**
+     * Generation $2 of board period $1 into {@code table}, from {@code source}: ROW_NUMBER by the full
+     * tie-break; RANK and DENSE_RANK by the score alone, so ties share them.
+     */
+    static String rankingInsert(Order order, String table, String source) {
         String dir = order == Order.DESC ? "DESC" : "ASC";
-        return "INSERT INTO ranking (bp_id, generation, ordinal_rank, competition_rank, dense_rank, entity, score,"
-                + " reached_at) SELECT bp_id, $2,"
+        return "INSERT INTO " + table + " (bp_id, generation, ordinal_rank, competition_rank, dense_rank, entity, score,"
+                + " reached_at) SELECT $1, $2,"
                 + " row_number() OVER (ORDER BY score " + dir + ", reached_at, entity COLLATE \"C\"),"
                 + " rank() OVER (ORDER BY score " + dir + "),"
                 + " dense_rank() OVER (ORDER BY score " + dir + "),"
-                + " entity, score, reached_at FROM entity_score WHERE bp_id = $1";
+                + " entity, score, reached_at FROM " + source;
     }
 
-    private static Uni<Void> rewriteRanking(SqlConnection conn, PeriodWrite w) {
-        PeriodSnapshot s = w.snapshot;
-        return conn.preparedQuery("SELECT generation FROM ranking_current WHERE board = $1 AND period = $2 FOR UPDATE")
-                .execute(Tuple.of(s.board, s.period))
-                .map(rows -> rows.size() == 0 ? 1L : rows.iterator().next().getLong(0) + 1)
-                .chain(gen -> conn.preparedQuery(rankingInsert(s.order))
-                        .execute(Tuple.of(w.bpId, gen))
-                        .chain(inserted -> conn.preparedQuery("""
-                                INSERT INTO ranking_current (board, period, bp_id, generation, entries, reconciled_at)
-                                VALUES ($1, $2, $3, $4, $5, now())
-                                ON CONFLICT (board, period) DO UPDATE SET generation = EXCLUDED.generation,
-                                    entries = EXCLUDED.entries, reconciled_at = EXCLUDED.reconciled_at, released_at = NULL
-                                """).execute(Tuple.of(s.board, s.period, w.bpId, gen, (long) inserted.rowCount())))
-                        .invoke(() -> w.generation = gen))
-                .replaceWithVoid();
-    }
-
-    /** Drops generations older than the previous one (kept so a reader paging through it can finish). */
+    /**
+     * Drops a board period's generation tables older than the previous one (kept so that a reader paging
+     * through it can finish) and any newer than the current one (built by a write that then failed). DROP of a
+     * partition takes ACCESS EXCLUSIVE on {@code ranking} for a moment, so it waits at most 200 ms for readers
+     * and otherwise gives up until the next run. Returns the tables dropped.
+     */
     Uni<Long> dropOldGenerations(int bpId, long current) {
-        return inTransaction(conn -> conn.preparedQuery("DELETE FROM ranking WHERE bp_id = $1 AND generation < $2")
-                .execute(Tuple.of(bpId, current - 1)).map(rows -> (long) rows.rowCount()));
+        return inTransaction(conn -> conn.preparedQuery("""
+                SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'
+                    AND relname LIKE $1
+                """).execute(Tuple.of("ranking\\_" + bpId + "\\_%")).chain(rows -> {
+                    List<String> drop = new ArrayList<>();
+                    for (Row r : rows) {
+                        String name = r.getString(0);
+                        long generation = Long.parseLong(name.substring(name.lastIndexOf('_') + 1));
+                        if (generation < current - 1 || generation > current) {
+                            drop.add(name);
+                        }
+                    }
+                    return drop.isEmpty() ? Uni.createFrom().item(0L)
+                            : conn.query("SET LOCAL lock_timeout = '200ms'; DROP TABLE " + String.join(", ", drop)).execute()
+                                    .replaceWith((long) drop.size());
+                }));
     }
 
     /** State of one board period's ranking in PostgreSQL. */
@@ -466,21 +658,25 @@ public class Checkpoints {
 
     // --- Reads for the API ----------------------------------------------------------------------------
 
-    /** One page of a ranking generation, read in one statement (so never a mix of generations). */
+    /** One page of a ranking generation. */
     public record RankingPage(long currentGeneration, OffsetDateTime reconciledAt, long generation, List<Row> rows) {
     }
 
-    /** Null when the board period has never been reconciled. */
+    /**
+     * One page, read in one statement (so never a mix of generations); null when the board period has never
+     * been reconciled. LATERAL, so that the generation ranking_current names prunes {@code ranking} to one
+     * table at run time and that table's primary key serves the page (as a plain join the planner merges
+     * every generation table by ordinal rank and filters).
+     */
     public Uni<RankingPage> page(String board, String period, Long generation, long afterOrdinal, int limit) {
         return pool.preparedQuery("""
-                WITH cur AS (SELECT bp_id, generation, reconciled_at FROM ranking_current WHERE board = $1 AND period = $2),
-                page AS (SELECT r.generation AS page_generation, r.ordinal_rank, r.competition_rank, r.dense_rank,
-                             r.entity, r.score, r.reached_at
-                         FROM ranking r, cur
-                         WHERE r.bp_id = cur.bp_id AND r.generation = coalesce($3, cur.generation)
-                             AND r.ordinal_rank > $4
-                         ORDER BY r.ordinal_rank LIMIT $5)
-                SELECT cur.generation, cur.reconciled_at, page.* FROM cur LEFT JOIN page ON true
+                SELECT cur.generation, cur.reconciled_at, page.* FROM ranking_current cur LEFT JOIN LATERAL (
+                    SELECT r.generation AS page_generation, r.ordinal_rank, r.competition_rank, r.dense_rank,
+                        r.entity, r.score, r.reached_at
+                    FROM ranking r
+                    WHERE r.bp_id = cur.bp_id AND r.generation = coalesce($3, cur.generation) AND r.ordinal_rank > $4
+                    ORDER BY r.ordinal_rank LIMIT $5) page ON true
+                WHERE cur.board = $1 AND cur.period = $2
                 ORDER BY page.ordinal_rank
                 """).execute(Tuple.tuple().addString(board).addString(period).addLong(generation).addLong(afterOrdinal)
                         .addInteger(limit))
@@ -516,9 +712,11 @@ public class Checkpoints {
     public Uni<List<Row>> frozenTop(String board, String period, int limit) {
         return pool.preparedQuery("""
                 SELECT r.ordinal_rank, r.competition_rank, r.dense_rank, r.entity, r.score, r.reached_at
-                FROM ranking_current c JOIN ranking r ON r.bp_id = c.bp_id AND r.generation = c.generation
+                FROM ranking_current c CROSS JOIN LATERAL (
+                    SELECT * FROM ranking r WHERE r.bp_id = c.bp_id AND r.generation = c.generation
+                    ORDER BY r.ordinal_rank LIMIT $3) r
                 WHERE c.board = $1 AND c.period = $2 AND c.closed_at IS NOT NULL
-                ORDER BY r.ordinal_rank LIMIT $3
+                ORDER BY r.ordinal_rank
                 """).execute(Tuple.of(board, period, limit)).map(rows -> {
                     List<Row> result = new ArrayList<>();
                     rows.forEach(result::add);
