@@ -63,12 +63,14 @@ public class HotReads {
     void entry(RoutingContext ctx) {
         Board board = plainBoard(ctx);
         String entity = board == null ? null : ctx.pathParam("entity");
-        Optional<?> view = entity != null && Ids.isValidEntity(entity) ? live.entry(board, entity) : Optional.empty();
+        Optional<EntryView> view = entity != null && Ids.isValidEntity(entity) ? live.entry(board, entity) : Optional.empty();
         if (view.isEmpty()) {
             ctx.next();
             return;
         }
-        send(ctx, json(view.get()));
+        EntryView v = view.get();
+        byte[] fast = EntryJson.write(v);
+        send(ctx, fast != null ? fast : json(v));
     }
 
     void top(RoutingContext ctx) {

@@ -24,6 +24,9 @@ public final class Ids {
         if (entity == null || entity.isEmpty()) {
             return false;
         }
+        if (isPlainAscii(entity)) {
+            return true;
+        }
         int count = 0;
         for (int i = 0; i < entity.length();) {
             int cp = entity.codePointAt(i);
@@ -34,6 +37,21 @@ public final class Ids {
                 return false;
             }
             i += Character.charCount(cp);
+        }
+        return true;
+    }
+
+    /** The common case, decided without Unicode tables: up to 128 printable ASCII characters, no '/'. */
+    private static boolean isPlainAscii(String entity) {
+        int n = entity.length();
+        if (n > MAX_ENTITY_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = entity.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '/') {
+                return false;
+            }
         }
         return true;
     }
