@@ -78,7 +78,24 @@ public class Quarantine {
         held.keySet().removeIf(bp -> RedisKeys.isPeriodOf(bp, board));
     }
 
-    void replaceAll(Set<String> rebuiltQuarantined, Map<String, Map<String, Entry>> rebuiltHeld) {
+    /** A copy of the quarantined "board/entity" marks (the reconciler's snapshot takes it under the gate). */
+    public Set<String> quarantinedCopy() {
+        return Set.copyOf(quarantined);
+    }
+
+    /** A copy of the held entries, "board@period" → entity → entry (the reconciler's snapshot, under the gate). */
+    public Map<String, Map<String, Entry>> heldCopy() {
+        Map<String, Map<String, Entry>> copy = new java.util.HashMap<>();
+        held.forEach((bp, entries) -> {
+            if (!entries.isEmpty()) {
+                copy.put(bp, Map.copyOf(entries));
+            }
+        });
+        return copy;
+    }
+
+    /** Replaces the whole quarantine (rebuild from Redis, restore from the checkpoint); under the gate. */
+    public void replaceAll(Set<String> rebuiltQuarantined, Map<String, Map<String, Entry>> rebuiltHeld) {
         ConcurrentMap<String, ConcurrentMap<String, Entry>> copy = new ConcurrentHashMap<>();
         rebuiltHeld.forEach((bp, entries) -> copy.put(bp, new ConcurrentHashMap<>(entries)));
         Set<String> q = ConcurrentHashMap.newKeySet();

@@ -1,6 +1,7 @@
 package io.standings.live;
 
 import io.smallrye.mutiny.Uni;
+import io.standings.index.Entry;
 import io.standings.index.Order;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -10,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes whole board periods into Redis with the same layout and {@link MemberCodec} as the ingest: used
@@ -103,6 +105,35 @@ public class RedisStateWriter {
         }
         int to = Math.min(requests.size(), from + PIPELINE);
         return redis.batch(requests.subList(from, to)).chain(() -> pipeline(requests, to));
+    }
+
+    /**
+     * Writes the quarantine after a restore: the marks set and each board period's held hash, with the values
+     * the ingest writes ({@code orderOf} gives a board period's order; periods of unknown boards are skipped).
+     * A board period with held entries is listed in the periods set even if none of its entities is ranked.
+     */
+    public Uni<Void> writeQuarantine(Set<String> quarantined, Map<String, Map<String, Entry>> held,
+            java.util.function.Function<String, Order> orderOf) {
+        List<Request> requests = new ArrayList<>();
+        requests.add(Request.cmd(Command.UNLINK).arg(keys.quarantine()));
+        if (!quarantined.isEmpty()) {
+            Request sadd = Request.cmd(Command.SADD).arg(keys.quarantine());
+            quarantined.forEach(sadd::arg);
+            requests.add(sadd);
+        }
+        held.forEach((bp, entries) -> {
+            Order order = orderOf.apply(bp);
+            if (order == null || entries.isEmpty()) {
+                return;
+            }
+            Request hset = Request.cmd(Command.HSET).arg(keys.held(bp));
+            entries.values().forEach(e -> hset.arg(e.entity())
+                    .arg(RedisScoreStore.heldValue(e.score(), e.reachedAt(), e.entity(), order)));
+            requests.add(Request.cmd(Command.UNLINK).arg(keys.held(bp)));
+            requests.add(hset);
+            requests.add(Request.cmd(Command.SADD).arg(keys.periods()).arg(bp));
+        });
+        return pipeline(requests, 0);
     }
 
     /** Replaces the offsets hash. */

@@ -2,6 +2,7 @@ package io.standings.reconcile;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.standings.index.Entry;
 import io.standings.index.Order;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -13,9 +14,11 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -110,12 +113,20 @@ public class Checkpoints {
      * committed, the next build of that generation number drops the leftover first, and
      * {@link #dropOldGenerations} sweeps any other.
      */
-    Uni<Long> write(List<PeriodWrite> writes, Map<String, Long> offsets) {
+    /**
+     * The quarantine at the snapshot: the "board/entity" marks and the held entries ("board@period" → entity →
+     * entry) of quarantined entities, which are in no index and so in no PeriodSnapshot.
+     */
+    public record QuarantineState(Set<String> quarantined, Map<String, Map<String, Entry>> held) {
+        static final QuarantineState EMPTY = new QuarantineState(Set.of(), Map.of());
+    }
+
+    Uni<Long> write(List<PeriodWrite> writes, Map<String, Long> offsets, QuarantineState quarantine) {
         return inTransaction(conn -> resolveIds(conn, writes)
                 .chain(() -> nextGenerations(conn, writes))
                 .chain(() -> stageAll(writes))
                 .chain(() -> Uni.combine().all()
-                        .unis(writeScoresAndOffsets(conn, writes, offsets), buildGenerations(writes))
+                        .unis(writeScoresAndOffsets(conn, writes, offsets, quarantine), buildGenerations(writes))
                         .collectFailures().discardItems())
                 .chain(() -> switchGenerations(conn, writes))
                 .map(x -> writes.stream().mapToLong(w -> w.rowsWritten).sum()))
@@ -194,12 +205,56 @@ public class Checkpoints {
                         .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    private Uni<Void> writeScoresAndOffsets(SqlConnection conn, List<PeriodWrite> writes, Map<String, Long> offsets) {
+    private Uni<Void> writeScoresAndOffsets(SqlConnection conn, List<PeriodWrite> writes, Map<String, Long> offsets,
+            QuarantineState quarantine) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (PeriodWrite w : writes) {
             chain = chain.chain(() -> timed(writeScores(conn, w), nanos -> w.scoresNanos = nanos));
         }
-        return chain.chain(() -> writeOffsets(conn, offsets));
+        return chain.chain(() -> writeOffsets(conn, offsets)).chain(() -> writeQuarantine(conn, quarantine));
+    }
+
+    /**
+     * The quarantine as of the checkpoint, rewritten whole (two small tables: entities under review). Without
+     * it a Redis loss would lose the held scores and the marks, and replaying Kafka from the checkpoint
+     * would add the replayed events a second time to held scores that memory kept.
+     */
+    private static Uni<Void> writeQuarantine(SqlConnection conn, QuarantineState q) {
+        List<String> qBoards = new ArrayList<>();
+        List<String> qEntities = new ArrayList<>();
+        for (String mark : q.quarantined()) {
+            int slash = mark.indexOf('/');
+            qBoards.add(mark.substring(0, slash));
+            qEntities.add(mark.substring(slash + 1));
+        }
+        List<String> boards = new ArrayList<>();
+        List<String> periods = new ArrayList<>();
+        List<String> entities = new ArrayList<>();
+        List<Double> scores = new ArrayList<>();
+        List<Long> reached = new ArrayList<>();
+        q.held().forEach((bp, entries) -> {
+            int at = bp.indexOf('@');
+            entries.values().forEach(e -> {
+                boards.add(bp.substring(0, at));
+                periods.add(bp.substring(at + 1));
+                entities.add(e.entity());
+                scores.add(e.score());
+                reached.add(e.reachedAt());
+            });
+        });
+        return conn.query("DELETE FROM quarantine_checkpoint; DELETE FROM held_score").execute()
+                .chain(() -> qBoards.isEmpty() ? Uni.createFrom().voidItem() : conn.preparedQuery("""
+                        INSERT INTO quarantine_checkpoint (board, entity) SELECT * FROM unnest($1::text[], $2::text[])
+                        """).execute(Tuple.tuple().addArrayOfString(qBoards.toArray(String[]::new))
+                                .addArrayOfString(qEntities.toArray(String[]::new))).replaceWithVoid())
+                .chain(() -> boards.isEmpty() ? Uni.createFrom().voidItem() : conn.preparedQuery("""
+                        INSERT INTO held_score (board, period, entity, score, reached_at)
+                        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[])
+                        """).execute(Tuple.tuple().addArrayOfString(boards.toArray(String[]::new))
+                                .addArrayOfString(periods.toArray(String[]::new))
+                                .addArrayOfString(entities.toArray(String[]::new))
+                                .addArrayOfDouble(scores.toArray(Double[]::new))
+                                .addArrayOfLong(reached.toArray(Long[]::new))).replaceWithVoid());
     }
 
     /**
@@ -605,7 +660,7 @@ public class Checkpoints {
     // --- The checkpoint, read back to restore Redis after a loss -----------------------------------------
 
     /** A checkpoint read in one REPEATABLE READ transaction: the offsets and the scores they reflect. */
-    public record Checkpoint(Map<String, Long> offsets, Map<String, List<Object[]>> periods) {
+    public record Checkpoint(Map<String, Long> offsets, Map<String, List<Object[]>> periods, QuarantineState quarantine) {
     }
 
     /**
@@ -635,11 +690,28 @@ public class Checkpoints {
                             List<Object[]> rows = new ArrayList<>();
                             periods.put(bp[1] + "@" + bp[2], rows);
                             return readScores(conn, (Integer) bp[0], "", rows);
-                        }).collect().last().replaceWith(new Checkpoint(offsets, periods));
+                        }).collect().last().chain(() -> readQuarantine(conn))
+                                .map(quarantine -> new Checkpoint(offsets, periods, quarantine));
                     });
                 })
                 .call(() -> conn.query("COMMIT").execute())
                 .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull()));
+    }
+
+    /** The quarantine of the checkpoint; held entries of released board periods are left out like their scores. */
+    private static Uni<QuarantineState> readQuarantine(SqlConnection conn) {
+        return conn.query("SELECT board, entity FROM quarantine_checkpoint").execute().chain(marks -> conn.query("""
+                SELECT h.board, h.period, h.entity, h.score, h.reached_at FROM held_score h
+                WHERE NOT EXISTS (SELECT 1 FROM ranking_current c WHERE c.board = h.board AND c.period = h.period
+                    AND c.released_at IS NOT NULL)
+                """).execute().map(heldRows -> {
+                    Set<String> quarantined = new HashSet<>();
+                    marks.forEach(r -> quarantined.add(r.getString(0) + "/" + r.getString(1)));
+                    Map<String, Map<String, Entry>> held = new HashMap<>();
+                    heldRows.forEach(r -> held.computeIfAbsent(r.getString(0) + "@" + r.getString(1), bp -> new HashMap<>())
+                            .put(r.getString(2), new Entry(r.getString(2), r.getDouble(3), r.getLong(4))));
+                    return new QuarantineState(quarantined, held);
+                }));
     }
 
     private Uni<Void> readScores(SqlConnection conn, int bpId, String after, List<Object[]> into) {

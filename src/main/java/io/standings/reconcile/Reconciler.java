@@ -13,6 +13,7 @@ import io.standings.board.BoardRegistry;
 import io.standings.index.RankIndex;
 import io.standings.ingest.PartitionTracker;
 import io.standings.live.LiveBoards;
+import io.standings.live.Quarantine;
 import io.standings.live.MemberCodec;
 import io.standings.live.RedisKeys;
 import io.standings.live.RedisStateWriter;
@@ -60,6 +61,7 @@ public class Reconciler {
     private static final String LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('standings.reconcile:' || current_schema()))";
 
     private final LiveBoards live;
+    private final Quarantine quarantine;
     private final PartitionTracker tracker;
     private final BoardRegistry boards;
     private final SnapshotGate gate;
@@ -121,11 +123,14 @@ public class Reconciler {
          * ranks are still compared.
          */
         final Set<String> fullySynced = new HashSet<>();
+        /** The quarantine in the same moment: it goes into the checkpoint with the scores. */
+        Checkpoints.QuarantineState quarantine = Checkpoints.QuarantineState.EMPTY;
         long copyNanos;
     }
 
     public Reconciler(LiveBoards live, PartitionTracker tracker, BoardRegistry boards, SnapshotGate gate,
-            Checkpoints checkpoints, RedisStateWriter redis, RedisRecovery recovery, MeterRegistry registry,
+            Checkpoints checkpoints, RedisStateWriter redis, RedisRecovery recovery, Quarantine quarantine,
+            MeterRegistry registry,
             jakarta.enterprise.inject.Instance<io.standings.ingest.IngestStartup> startup,
             @ConfigProperty(name = "standings.reconcile.enabled") boolean enabled,
             @ConfigProperty(name = "standings.reconcile.snapshot-timeout") Duration snapshotTimeout,
@@ -133,6 +138,7 @@ public class Reconciler {
             @ConfigProperty(name = "standings.reconcile.pause-factor", defaultValue = "2") double pauseFactor,
             @ConfigProperty(name = "standings.periods.retention") Duration retention) {
         this.live = live;
+        this.quarantine = quarantine;
         this.tracker = tracker;
         this.boards = boards;
         this.gate = gate;
@@ -241,7 +247,7 @@ public class Reconciler {
         return snapshot().invoke(this::keepPending).chain(snap -> checkpoints.currents().chain(currents -> {
             List<Checkpoints.PeriodWrite> writes = plan(snap, currents);
             long writeStarted = System.nanoTime();
-            return checkpoints.write(writes, snap.offsets).chain(written -> {
+            return checkpoints.write(writes, snap.offsets, snap.quarantine).chain(written -> {
                 long writeMs = (System.nanoTime() - writeStarted) / 1_000_000;
                 // Committed: what was pending is in PostgreSQL now.
                 syncedEpoch = snap.epoch;
@@ -308,6 +314,7 @@ public class Reconciler {
         snap.epoch = live.epoch();
         snap.changed = live.drainChanged();
         snap.offsets = tracker.knownOffsets();
+        snap.quarantine = new Checkpoints.QuarantineState(quarantine.quarantinedCopy(), quarantine.heldCopy());
         for (Map.Entry<String, RankIndex> e : live.indexes().entrySet()) {
             snap.periods.put(e.getKey(), PeriodSnapshot.copy(e.getKey(), e.getValue()));
         }
@@ -497,7 +504,7 @@ public class Reconciler {
                             writes.add(w);
                         }
                         // The same snapshot and offsets again: PostgreSQL becomes exactly what memory was then.
-                        repairs = repairs.chain(() -> checkpoints.write(writes, snap.offsets))
+                        repairs = repairs.chain(() -> checkpoints.write(writes, snap.offsets, snap.quarantine))
                                 .invoke(() -> drift[1] += writes.size()).replaceWithVoid();
                     }
                     return repairs.invoke(() -> repaired.increment(drift[1])).replaceWith(drift);

@@ -13,6 +13,7 @@ import io.standings.index.Keys;
 import io.standings.index.RankIndex;
 import io.standings.ingest.PartitionTracker;
 import io.standings.live.LiveBoards;
+import io.standings.live.Quarantine;
 import io.standings.live.RedisKeys;
 import io.standings.live.RedisStateWriter;
 import io.standings.live.SnapshotGate;
@@ -51,6 +52,7 @@ public class RedisRecovery implements HealthCheck {
     private final RedisStateWriter redis;
     private final Checkpoints checkpoints;
     private final LiveBoards live;
+    private final Quarantine quarantine;
     private final PartitionTracker tracker;
     private final BoardRegistry boards;
     private final SnapshotGate gate;
@@ -59,9 +61,10 @@ public class RedisRecovery implements HealthCheck {
     private volatile boolean recovering;
     private final AtomicLong recoveries = new AtomicLong();
 
-    public RedisRecovery(RedisStateWriter redis, Checkpoints checkpoints, LiveBoards live, PartitionTracker tracker,
-            BoardRegistry boards, SnapshotGate gate, KafkaClientService kafka) {
+    public RedisRecovery(RedisStateWriter redis, Checkpoints checkpoints, LiveBoards live, Quarantine quarantine,
+            PartitionTracker tracker, BoardRegistry boards, SnapshotGate gate, KafkaClientService kafka) {
         this.redis = redis;
+        this.quarantine = quarantine;
         this.checkpoints = checkpoints;
         this.live = live;
         this.tracker = tracker;
@@ -161,6 +164,8 @@ public class RedisRecovery implements HealthCheck {
                     }
                     return redis.writePeriod(e.getKey(), board.order(), entities, scores, reached, n);
                 }).collect().last())
+                .chain(() -> redis.writeQuarantine(cp.quarantine().quarantined(), cp.quarantine().held(),
+                        bp -> boards.find(RedisKeys.boardOf(bp)).map(Board::order).orElse(null)))
                 .chain(() -> redis.writeOffsets(cp.offsets()))
                 .chain(redis::setMarker);
     }
@@ -179,6 +184,8 @@ public class RedisRecovery implements HealthCheck {
             indexes.put(bp, io.standings.live.LiveBoards.loadIndex(board.order(), entries));
         });
         live.replaceAll(indexes);
+        // The quarantine goes back to the checkpoint too: held scores replayed from Kafka otherwise count twice.
+        quarantine.replaceAll(cp.quarantine().quarantined(), cp.quarantine().held());
     }
 
     /**

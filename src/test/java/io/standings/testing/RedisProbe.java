@@ -49,6 +49,15 @@ public final class RedisProbe implements AutoCloseable {
         return members;
     }
 
+    public java.util.Set<String> smembers(String key) {
+        Response r = send(Request.cmd(Command.SMEMBERS).arg(key));
+        java.util.Set<String> result = new java.util.HashSet<>();
+        if (r != null) {
+            r.forEach(m -> result.add(m.toString()));
+        }
+        return result;
+    }
+
     public Map<String, String> hgetall(String key) {
         Response r = send(Request.cmd(Command.HGETALL).arg(key));
         Map<String, String> result = new HashMap<>();
