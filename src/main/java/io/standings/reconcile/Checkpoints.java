@@ -2,6 +2,7 @@ package io.standings.reconcile;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.standings.index.Entry;
 import io.standings.index.Order;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -87,6 +88,8 @@ public class Checkpoints {
         long nextGeneration;
         /** Rows in the built generation. */
         long ranked;
+        /** The generation's table exists (built from the stage on B, or inside A). */
+        boolean built;
         /** The generation readers were switched to in this write, 0 if none. */
         long generation;
         long rowsWritten;
@@ -98,21 +101,13 @@ public class Checkpoints {
         PeriodWrite(PeriodSnapshot snapshot) {
             this.snapshot = snapshot;
         }
+
+        /** A full sync that may rewrite the ranking: its snapshot is staged and its generation built beside A. */
+        boolean staged() {
+            return rewrite && fullSync;
+        }
     }
 
-    /**
-     * One transaction (connection A): entity_score upserts and deletes and the checkpoint offsets; for every
-     * board period that may have changed, its next ranking generation is built at the same time on a second
-     * connection (B, {@link #buildGeneration}) from the same snapshot; back in A, once both are done, each
-     * built generation whose board period's rows did change is attached and readers are switched to it
-     * (ranking_current), the others are dropped; ended periods are frozen. Commit. Returns the rows written.
-     * <p>
-     * A and B run in two PostgreSQL backends, on two cores: the ranking of a 1M-entry board period no longer
-     * waits for its scores. Nobody sees a built generation before A commits (readers only read the
-     * generation ranking_current names, and the table is not even attached before); if A fails after B
-     * committed, the next build of that generation number drops the leftover first, and
-     * {@link #dropOldGenerations} sweeps any other.
-     */
     /**
      * The quarantine at the snapshot: the "board/entity" marks and the held entries ("board@period" → entity →
      * entry) of quarantined entities, which are in no index and so in no PeriodSnapshot.
@@ -121,6 +116,25 @@ public class Checkpoints {
         static final QuarantineState EMPTY = new QuarantineState(Set.of(), Map.of());
     }
 
+    /**
+     * One transaction (connection A): entity_score upserts and deletes, the checkpoint offsets and the
+     * quarantine, and a new ranking generation for every board period whose rows changed, which readers are
+     * switched to (ranking_current); ended periods are frozen. Returns the rows written.
+     * <p>
+     * A full sync (first run of a process, drift repair) stages the snapshot once ({@link #stage}) and then
+     * builds the generation on a second connection (B, {@link #buildGeneration}) while A writes the scores
+     * from the same stage: two PostgreSQL backends on two cores, so a 1M-entry board period's ranking does
+     * not wait for its scores. Back in A, a built generation is attached if the board period's rows did
+     * change and dropped if not. Nobody sees it before A commits (readers only read the generation
+     * ranking_current names, and it is not even attached before); if A fails after B committed, the next
+     * build of that generation number drops the leftover first, and {@link #dropOldGenerations} sweeps any
+     * other.
+     * <p>
+     * An incremental run (changed entities only) builds the generation inside A, after the scores, from
+     * entity_score: no snapshot crosses the wire, and no generation is built when no row changed. (Staging
+     * a million rows from the JVM on every run cost the event loops, which also run the ingest, about a
+     * second each time.)
+     */
     Uni<Long> write(List<PeriodWrite> writes, Map<String, Long> offsets, QuarantineState quarantine) {
         return inTransaction(conn -> resolveIds(conn, writes)
                 .chain(() -> nextGenerations(conn, writes))
@@ -142,7 +156,7 @@ public class Checkpoints {
     private Uni<Void> stageAll(List<PeriodWrite> writes) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (PeriodWrite w : writes) {
-            if (w.rewrite) {
+            if (w.staged()) {
                 chain = chain.chain(() -> timed(stage(w), nanos -> w.stageNanos = nanos));
             }
         }
@@ -171,7 +185,19 @@ public class Checkpoints {
      * time). An entity id never holds a control character (board.Ids, enforced on every way in).
      */
     private static Uni<Void> stageChunks(SqlConnection conn, PeriodSnapshot s, String sql) {
-        List<Uni<RowSet<Row>>> chunks = new ArrayList<>();
+        // The arguments are built on a worker thread: a million rows took the event loop (which also runs the
+        // ingest and the reads) for hundreds of milliseconds.
+        return Uni.createFrom().item(() -> stageArguments(s)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(arguments -> {
+                    List<Uni<RowSet<Row>>> chunks = new ArrayList<>();
+                    arguments.forEach(args -> chunks.add(conn.preparedQuery(sql).execute(args)));
+                    return chunks.isEmpty() ? Uni.createFrom().voidItem()
+                            : Uni.join().all(chunks).andFailFast().replaceWithVoid();
+                });
+    }
+
+    private static List<Tuple> stageArguments(PeriodSnapshot s) {
+        List<Tuple> arguments = new ArrayList<>();
         for (int from = 0; from < s.size; from += CHUNK) {
             int to = Math.min(s.size, from + CHUNK);
             StringBuilder entities = new StringBuilder((to - from) * 24);
@@ -189,14 +215,13 @@ public class Checkpoints {
                 scores[i - from] = s.scores[i];
                 reached[i - from] = s.reachedAt[i];
             }
-            chunks.add(conn.preparedQuery(sql).execute(Tuple.of(entities.toString()).addArrayOfDouble(scores)
-                    .addArrayOfLong(reached)));
+            arguments.add(Tuple.of(entities.toString()).addArrayOfDouble(scores).addArrayOfLong(reached));
         }
-        return chunks.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(chunks).andFailFast().replaceWithVoid();
+        return arguments;
     }
 
     private Uni<Void> dropStages(List<PeriodWrite> writes) {
-        String tables = writes.stream().filter(w -> w.rewrite && w.bpId != 0).map(w -> stageTable(w.bpId))
+        String tables = writes.stream().filter(w -> w.staged() && w.bpId != 0).map(w -> stageTable(w.bpId))
                 .collect(java.util.stream.Collectors.joining(", "));
         return tables.isEmpty() ? Uni.createFrom().voidItem()
                 : inTransaction(conn -> conn.query("DROP TABLE IF EXISTS " + tables).execute())
@@ -210,6 +235,9 @@ public class Checkpoints {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (PeriodWrite w : writes) {
             chain = chain.chain(() -> timed(writeScores(conn, w), nanos -> w.scoresNanos = nanos));
+            chain = chain.chain(() -> w.rewrite && !w.staged() && (w.rowsWritten > 0 || w.noCurrent || w.forceRewrite)
+                    ? timed(generation(conn, w, "entity_score WHERE bp_id = " + w.bpId), nanos -> w.rankingNanos = nanos)
+                    : Uni.createFrom().voidItem());
         }
         return chain.chain(() -> writeOffsets(conn, offsets)).chain(() -> writeQuarantine(conn, quarantine));
     }
@@ -289,7 +317,7 @@ public class Checkpoints {
     private Uni<Void> buildGenerations(List<PeriodWrite> writes) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (PeriodWrite w : writes) {
-            if (w.rewrite) {
+            if (w.staged()) {
                 chain = chain.chain(() -> timed(buildGeneration(w), nanos -> w.rankingNanos = nanos));
             }
         }
@@ -309,16 +337,22 @@ public class Checkpoints {
      * the table is empty, lets ATTACH skip its validation scan.
      */
     private Uni<Void> buildGeneration(PeriodWrite w) {
+        return inTransaction(conn -> generation(conn, w, stageTable(w.bpId)));
+    }
+
+    /** The statements that build generation g from {@code source} (a FROM clause with entity, score, reached_at). */
+    private Uni<Void> generation(SqlConnection conn, PeriodWrite w, String source) {
         String table = rankingPartition(w.bpId, w.nextGeneration);
-        return inTransaction(conn -> conn.query("DROP TABLE IF EXISTS " + table + "; CREATE TABLE " + table
+        return conn.query("DROP TABLE IF EXISTS " + table + "; CREATE TABLE " + table
                 + " (LIKE ranking); ALTER TABLE " + table + " ADD CHECK (bp_id = " + w.bpId + " AND generation = "
                 + w.nextGeneration + ")").execute()
-                .chain(() -> conn.preparedQuery(rankingInsert(w.snapshot.order, table, stageTable(w.bpId)))
+                .chain(() -> conn.preparedQuery(rankingInsert(w.snapshot.order, table, source))
                         .execute(Tuple.of(w.bpId, w.nextGeneration)))
                 .invoke(inserted -> w.ranked = inserted.rowCount())
                 .chain(() -> conn.query("SET LOCAL maintenance_work_mem = '" + workMem + "'; ALTER TABLE " + table
                         + " ADD PRIMARY KEY (ordinal_rank); ANALYZE " + table).execute())
-                .replaceWithVoid());
+                .invoke(() -> w.built = true)
+                .replaceWithVoid();
     }
 
     /**
@@ -329,7 +363,7 @@ public class Checkpoints {
     private static Uni<Void> switchGenerations(SqlConnection conn, List<PeriodWrite> writes) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (PeriodWrite w : writes) {
-            if (w.rewrite) {
+            if (w.built) {
                 String table = rankingPartition(w.bpId, w.nextGeneration);
                 if (w.rowsWritten > 0 || w.noCurrent || w.forceRewrite) {
                     PeriodSnapshot s = w.snapshot;
