@@ -152,7 +152,7 @@ public class Checkpoints {
         return "reconcile_stage_" + bpId;
     }
 
-    /** Stages every board period that gets a new generation, one after the other (connection S). */
+    /** Stages every full sync that may rewrite a ranking, one after the other (connection S). */
     private Uni<Void> stageAll(List<PeriodWrite> writes) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (PeriodWrite w : writes) {
