@@ -486,7 +486,7 @@ public class Checkpoints {
                                 .invoke(counted -> w.rowsWritten += counted.iterator().next().getLong(0))
                                 .chain(() -> conn.query("SET LOCAL enable_nestloop = on").execute()).replaceWithVoid();
                     }
-                    return ready.chain(() -> writeChunks(conn, w, UPSERT_SCORES, true))
+                    return ready.chain(() -> writeChunks(conn, w, UPSERT_SCORES))
                             .chain(() -> w.deletes.length == 0 ? Uni.createFrom().voidItem()
                                     : conn.preparedQuery("DELETE FROM entity_score WHERE bp_id = $1 AND entity = ANY($2::text[])")
                                             .execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(w.deletes))
@@ -514,27 +514,17 @@ public class Checkpoints {
                 .replaceWithVoid();
     }
 
-    /** Chunked write of a board period's changed rows into entity_score; adds what the statements report to rowsWritten. */
-    private static Uni<Void> writeChunks(SqlConnection conn, PeriodWrite w, String sql, boolean counted) {
-        return writeChunks(conn, w.snapshot, w.upserts, w.bpId, sql, counted).invoke(n -> w.rowsWritten += n)
-                .replaceWithVoid();
-    }
-
-    private static Uni<Long> writeChunks(SqlConnection conn, PeriodSnapshot s, int[] positions, Integer bpId, String sql) {
-        return writeChunks(conn, s, positions, bpId, sql, false);
-    }
-
     /**
-     * Sends snapshot rows ({@code positions}, or all of them if null) in chunks of {@value #CHUNK} as
-     * ({@code bpId} if not null,) entity, score and reached_at arrays, all chunks at once (pipelined on the
-     * connection: encoding overlaps execution). Returns the sum of what the statements report: the count in
-     * their one row if {@code counted}, else the rows they touched.
+     * An incremental write: the changed rows ({@code w.upserts}) in chunks of {@value #CHUNK} as bp_id,
+     * entity, score and reached_at arrays, all chunks at once (pipelined on the connection: encoding overlaps
+     * execution). Adds the rows the statements report (their one count) to rowsWritten.
      */
-    private static Uni<Long> writeChunks(SqlConnection conn, PeriodSnapshot s, int[] positions, Integer bpId, String sql,
-            boolean counted) {
-        int n = positions == null ? s.size : positions.length;
+    private static Uni<Void> writeChunks(SqlConnection conn, PeriodWrite w, String sql) {
+        PeriodSnapshot s = w.snapshot;
+        int[] positions = w.upserts;
+        int n = positions.length;
         if (n == 0) {
-            return Uni.createFrom().item(0L);
+            return Uni.createFrom().voidItem();
         }
         List<Uni<Long>> chunks = new ArrayList<>();
         for (int from = 0; from < n; from += CHUNK) {
@@ -544,17 +534,16 @@ public class Checkpoints {
             Double[] scores = new Double[to - start];
             Long[] reached = new Long[to - start];
             for (int i = start; i < to; i++) {
-                int p = positions == null ? i : positions[i];
+                int p = positions[i];
                 entities[i - start] = s.entities[p];
                 scores[i - start] = s.scores[p];
                 reached[i - start] = s.reachedAt[p];
             }
-            Tuple args = bpId == null ? Tuple.tuple() : Tuple.tuple().addInteger(bpId);
-            chunks.add(conn.preparedQuery(sql).execute(args.addArrayOfString(entities).addArrayOfDouble(scores)
-                    .addArrayOfLong(reached))
-                    .map(rows -> counted ? rows.iterator().next().getLong(0) : (long) rows.rowCount()));
+            chunks.add(conn.preparedQuery(sql).execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(entities)
+                    .addArrayOfDouble(scores).addArrayOfLong(reached)).map(rows -> rows.iterator().next().getLong(0)));
         }
-        return Uni.join().all(chunks).andFailFast().map(counts -> counts.stream().mapToLong(Long::longValue).sum());
+        return Uni.join().all(chunks).andFailFast().invoke(counts -> counts.forEach(c -> w.rowsWritten += c))
+                .replaceWithVoid();
     }
 
     private static Uni<Void> writeOffsets(SqlConnection conn, Map<String, Long> offsets) {
