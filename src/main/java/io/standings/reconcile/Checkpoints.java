@@ -154,10 +154,16 @@ public class Checkpoints {
 
     /** Stages every full sync that may rewrite a ranking, one after the other (connection S). */
     private Uni<Void> stageAll(List<PeriodWrite> writes) {
+        return eachStaged(writes, this::stage, (w, nanos) -> w.stageNanos = nanos);
+    }
+
+    /** Runs {@code work} for every staged write, one after the other, recording how long each took. */
+    private static Uni<Void> eachStaged(List<PeriodWrite> writes, java.util.function.Function<PeriodWrite, Uni<Void>> work,
+            java.util.function.ObjLongConsumer<PeriodWrite> took) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (PeriodWrite w : writes) {
             if (w.staged()) {
-                chain = chain.chain(() -> timed(stage(w), nanos -> w.stageNanos = nanos));
+                chain = chain.chain(() -> timed(work.apply(w), nanos -> took.accept(w, nanos)));
             }
         }
         return chain;
@@ -165,7 +171,7 @@ public class Checkpoints {
 
     /**
      * The whole snapshot of a board period, in rank order, into an UNLOGGED table committed on its own
-     * (no WAL; pipelined chunks of {@value #CHUNK} rows as arrays). It is sent once and read twice, at the same
+     * (no WAL; pipelined chunks of {@value #CHUNK} rows, see {@link #stageChunks}). It is sent once and read twice, at the same
      * time: by the checkpoint transaction (a full sync writes entity_score from it) and by the ranking build.
      * Dropped when the write ends, whatever the outcome; a leftover of a crashed process is replaced next time.
      */
@@ -315,13 +321,7 @@ public class Checkpoints {
 
     /** Builds every new generation, one board period after the other, each in its own transaction on connection B. */
     private Uni<Void> buildGenerations(List<PeriodWrite> writes) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        for (PeriodWrite w : writes) {
-            if (w.staged()) {
-                chain = chain.chain(() -> timed(buildGeneration(w), nanos -> w.rankingNanos = nanos));
-            }
-        }
-        return chain;
+        return eachStaged(writes, this::buildGeneration, (w, nanos) -> w.rankingNanos = nanos);
     }
 
     /** A ranking generation's table. */
