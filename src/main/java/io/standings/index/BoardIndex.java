@@ -358,6 +358,16 @@ public final class BoardIndex implements RankIndex {
         }
     }
 
+    @Override
+    public void forEachInOrderUtf8(Utf8RankedVisitor visitor) {
+        lock.readLock().lock();
+        try {
+            tree.forEachInOrderUtf8(visitor);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Computed footprint of the index's arrays and nodes, in bytes (capacity included). */
     public long estimatedBytes() {
         lock.readLock().lock();

@@ -848,6 +848,16 @@ final class CountedBTree {
         }
     }
 
+    void forEachInOrderUtf8(RankIndex.Utf8RankedVisitor visitor) {
+        RankRun run = RankRun.fromTop();
+        for (Leaf leaf = head; leaf != null; leaf = leaf.next) {
+            for (int i = 0; i < leaf.size; i++) {
+                int slot = leaf.refs[i];
+                store.visitId(slot, leaf.scores[i], run, visitor);
+            }
+        }
+    }
+
     /** Bytes held by the tree's nodes and the leafOf column (compressed oops assumed). */
     long estimatedBytes() {
         long leafBytes = 48 + (16 + 4L * (leafCap + 1)) + (16 + 8L * (leafCap + 1));

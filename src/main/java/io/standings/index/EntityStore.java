@@ -99,6 +99,13 @@ final class EntityStore {
         return new String(c, idStart(c, off), idLength(c, off), StandardCharsets.UTF_8);
     }
 
+    /** Hands the record's id bytes (in place, no copy) with the given score to {@code run}. */
+    void visitId(int ref, double score, RankRun run, RankIndex.Utf8RankedVisitor visitor) {
+        byte[] c = chunks[ref >>> CHUNK_BITS];
+        int off = ref & CHUNK_MASK;
+        run.visitUtf8(c, idStart(c, off), idLength(c, off), score, reachedAt(ref), visitor);
+    }
+
     /** Compares the record's id with {@code probe} (UTF-8) as unsigned bytes. */
     int compareId(int ref, byte[] probe) {
         byte[] c = chunks[ref >>> CHUNK_BITS];

@@ -31,6 +31,17 @@ public interface RankIndex {
         void visit(String entity, double score, long reachedAt, long ordinalRank, long competitionRank, long denseRank);
     }
 
+    /**
+     * Receives the entries of {@link #forEachInOrderUtf8}: the entity id as UTF-8 bytes
+     * {@code id[idOffset, idOffset + idLength)}, valid only during the call. A copy of a whole board makes
+     * no String per entry, so it leaves the garbage collector nothing to copy between young collections.
+     */
+    @FunctionalInterface
+    interface Utf8RankedVisitor {
+        void visit(byte[] id, int idOffset, int idLength, double score, long reachedAt, long ordinalRank,
+                long competitionRank, long denseRank);
+    }
+
     Order order();
 
     /** Number of entries. */
@@ -93,4 +104,7 @@ public interface RankIndex {
 
     /** Streams every entry in rank order with its ranks, under one read lock (a consistent snapshot). */
     void forEachInOrder(RankedVisitor visitor);
+
+    /** As {@link #forEachInOrder(RankedVisitor)}, with each id as UTF-8 bytes instead of a String. */
+    void forEachInOrderUtf8(Utf8RankedVisitor visitor);
 }

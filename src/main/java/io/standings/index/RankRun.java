@@ -32,6 +32,12 @@ final class RankRun {
         visitor.visit(entity, score, reachedAt, ordinal, competition, dense);
     }
 
+    void visitUtf8(byte[] id, int idOffset, int idLength, double score, long reachedAt,
+            RankIndex.Utf8RankedVisitor visitor) {
+        advance(score);
+        visitor.visit(id, idOffset, idLength, score, reachedAt, ordinal, competition, dense);
+    }
+
     private void advance(double score) {
         if (started) {
             ordinal++;

@@ -1,5 +1,6 @@
 package io.standings.index;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -310,5 +311,13 @@ public final class TreeMapBoardIndex implements RankIndex {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    @Override
+    public void forEachInOrderUtf8(Utf8RankedVisitor visitor) {
+        forEachInOrder((entity, score, reachedAt, ordinal, competition, dense) -> {
+            byte[] id = entity.getBytes(StandardCharsets.UTF_8);
+            visitor.visit(id, 0, id.length, score, reachedAt, ordinal, competition, dense);
+        });
     }
 }

@@ -206,22 +206,13 @@ public class Checkpoints {
         List<Tuple> arguments = new ArrayList<>();
         for (int from = 0; from < s.size; from += CHUNK) {
             int to = Math.min(s.size, from + CHUNK);
-            StringBuilder entities = new StringBuilder((to - from) * 24);
             Double[] scores = new Double[to - from];
             Long[] reached = new Long[to - from];
             for (int i = from; i < to; i++) {
-                String entity = s.entities[i];
-                if (entity.indexOf('\n') >= 0) {
-                    throw new IllegalStateException("entity id with a line break in " + s.boardPeriod + ": " + entity);
-                }
-                if (i > from) {
-                    entities.append('\n');
-                }
-                entities.append(entity);
                 scores[i - from] = s.scores[i];
                 reached[i - from] = s.reachedAt[i];
             }
-            arguments.add(Tuple.of(entities.toString()).addArrayOfDouble(scores).addArrayOfLong(reached));
+            arguments.add(Tuple.of(s.joinedEntities(from, to)).addArrayOfDouble(scores).addArrayOfLong(reached));
         }
         return arguments;
     }
@@ -535,7 +526,7 @@ public class Checkpoints {
             Long[] reached = new Long[to - start];
             for (int i = start; i < to; i++) {
                 int p = positions[i];
-                entities[i - start] = s.entities[p];
+                entities[i - start] = s.entity(p);
                 scores[i - start] = s.scores[p];
                 reached[i - start] = s.reachedAt[p];
             }

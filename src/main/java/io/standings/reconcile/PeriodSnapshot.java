@@ -21,7 +21,14 @@ public final class PeriodSnapshot {
     final String period;
     final Order order;
     int size;
-    String[] entities;
+    /**
+     * The ids in rank order as UTF-8, each followed by a line feed: a few large arrays instead of a
+     * String per entry, so a snapshot that lives through young collections is not copied by them, and
+     * a run of ids is already the newline-joined text the stage reads ({@link #joinedEntities}).
+     */
+    private byte[] ids;
+    /** End (exclusive, before its line feed) of the i-th id in {@link #ids}. */
+    private int[] idEnd;
     double[] scores;
     long[] reachedAt;
     /** 0-based sample positions, ascending, and the ranks the index gave them. */
@@ -35,7 +42,8 @@ public final class PeriodSnapshot {
         this.board = boardPeriod.substring(0, at);
         this.period = boardPeriod.substring(at + 1);
         this.order = order;
-        this.entities = new String[capacity];
+        this.ids = new byte[Math.max(16, capacity * 20)];
+        this.idEnd = new int[capacity];
         this.scores = new double[capacity];
         this.reachedAt = new long[capacity];
         this.samplePositions = samplePositions(capacity);
@@ -46,15 +54,26 @@ public final class PeriodSnapshot {
     /** Copies the index; the caller holds the SnapshotGate so no batch changes it meanwhile. */
     static PeriodSnapshot copy(String boardPeriod, RankIndex index) {
         PeriodSnapshot s = new PeriodSnapshot(boardPeriod, index.order(), (int) index.size());
-        index.forEachInOrder((entity, score, reached, ordinal, competition, dense) -> {
+        index.forEachInOrderUtf8((id, idOffset, idLength, score, reached, ordinal, competition, dense) -> {
             int i = s.size;
-            if (i == s.entities.length) {
+            if (i == s.idEnd.length) {
                 int grown = Math.max(16, i * 2);
-                s.entities = Arrays.copyOf(s.entities, grown);
+                s.idEnd = Arrays.copyOf(s.idEnd, grown);
                 s.scores = Arrays.copyOf(s.scores, grown);
                 s.reachedAt = Arrays.copyOf(s.reachedAt, grown);
             }
-            s.entities[i] = entity;
+            int start = i == 0 ? 0 : s.idEnd[i - 1] + 1;
+            if (start + idLength + 1 > s.ids.length) {
+                s.ids = Arrays.copyOf(s.ids, Math.max(s.ids.length * 2, start + idLength + 1));
+            }
+            for (int b = idOffset; b < idOffset + idLength; b++) {
+                if (id[b] == '\n') { // ids are validated on the way in; a line feed would split the stage
+                    throw new IllegalStateException("entity id with a line break in " + boardPeriod);
+                }
+            }
+            System.arraycopy(id, idOffset, s.ids, start, idLength);
+            s.ids[start + idLength] = '\n';
+            s.idEnd[i] = start + idLength;
             s.scores[i] = score;
             s.reachedAt[i] = reached;
             int k = Arrays.binarySearch(s.samplePositions, i);
@@ -79,6 +98,31 @@ public final class PeriodSnapshot {
         return size;
     }
 
+    private int idStart(int i) {
+        return i == 0 ? 0 : idEnd[i - 1] + 1;
+    }
+
+    /** The entity at 0-based position i (a new String: for the few, not for a pass over all). */
+    String entity(int i) {
+        int start = idStart(i);
+        return new String(ids, start, idEnd[i] - start, StandardCharsets.UTF_8);
+    }
+
+    /** The entities at positions [from, to) joined by line feeds, read straight from the packed ids. */
+    String joinedEntities(int from, int to) {
+        int start = idStart(from);
+        return new String(ids, start, idEnd[to - 1] - start, StandardCharsets.UTF_8);
+    }
+
+    /** Every entity in rank order (for the rare Redis restore, which takes them as Strings). */
+    String[] entityArray() {
+        String[] out = new String[size];
+        for (int i = 0; i < size; i++) {
+            out[i] = entity(i);
+        }
+        return out;
+    }
+
     /** Order-independent checksum of (entity, score, reachedAt), computed the same way in SQL (see Checkpoints). */
     long checksum() {
         MessageDigest md5;
@@ -90,7 +134,8 @@ public final class PeriodSnapshot {
         long sum = 0;
         ByteBuffer tail = ByteBuffer.allocate(16);
         for (int i = 0; i < size; i++) {
-            md5.update(entities[i].getBytes(StandardCharsets.UTF_8));
+            int start = idStart(i);
+            md5.update(ids, start, idEnd[i] - start);
             tail.clear();
             tail.putDouble(scores[i]).putLong(reachedAt[i]);
             md5.update(tail.array());

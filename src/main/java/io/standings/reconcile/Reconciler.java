@@ -392,9 +392,10 @@ public class Reconciler {
                     int found = 0;
                     Set<String> seen = new HashSet<>();
                     for (int i = 0; i < p.size && found < positions.length; i++) {
-                        if (changed.contains(p.entities[i])) {
+                        String entity = p.entity(i);
+                        if (changed.contains(entity)) {
                             positions[found++] = i;
-                            seen.add(p.entities[i]);
+                            seen.add(entity);
                         }
                     }
                     w.upserts = java.util.Arrays.copyOf(positions, found);
@@ -469,7 +470,7 @@ public class Reconciler {
             boolean same = (Long) v[0] == p.size && (Long) v[1] == p.size;
             for (int k = 0; same && k < p.samplePositions.length; k++) {
                 int pos = (int) p.samplePositions[k];
-                same = MemberCodec.member(p.reachedAt[pos], p.entities[pos]).equals(v[2 + k]);
+                same = MemberCodec.member(p.reachedAt[pos], p.entity(pos)).equals(v[2 + k]);
             }
             if (!same) {
                 redisDrift.add(p.boardPeriod);
@@ -546,7 +547,7 @@ public class Reconciler {
                     for (int k = 0; why == null && k < ordinals.length; k++) {
                         int pos = (int) p.samplePositions[k];
                         Row r = rows.get(ordinals[k]);
-                        if (r == null || !r.getString("entity").equals(p.entities[pos])
+                        if (r == null || !r.getString("entity").equals(p.entity(pos))
                                 || r.getDouble("score") != p.scores[pos] || r.getLong("reached_at") != p.reachedAt[pos]
                                 || r.getLong("competition_rank") != p.sampleCompetition[k]
                                 || r.getLong("dense_rank") != p.sampleDense[k]) {
@@ -569,7 +570,7 @@ public class Reconciler {
                 return Uni.createFrom().voidItem();
             }
             PeriodSnapshot p = PeriodSnapshot.copy(boardPeriod, index);
-            return redis.writePeriod(boardPeriod, p.order, p.entities, p.scores, p.reachedAt, p.size);
+            return redis.writePeriod(boardPeriod, p.order, p.entityArray(), p.scores, p.reachedAt, p.size);
         }).invoke(() -> Log.infof("Repaired %s in Redis from memory", boardPeriod));
     }
 

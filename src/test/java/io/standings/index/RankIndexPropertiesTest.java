@@ -237,6 +237,11 @@ class RankIndexPropertiesTest {
     static List<Ranked> inOrder(RankIndex index) {
         List<Ranked> out = new ArrayList<>();
         index.forEachInOrder((e, s, r, o, c, d) -> out.add(new Ranked(e, s, r, o, c, d)));
+        // The UTF-8 variant (what the reconciler's snapshot uses) streams exactly the same entries.
+        List<Ranked> utf8 = new ArrayList<>();
+        index.forEachInOrderUtf8((id, off, len, s, r, o, c, d) ->
+                utf8.add(new Ranked(new String(id, off, len, java.nio.charset.StandardCharsets.UTF_8), s, r, o, c, d)));
+        assertThat(utf8).isEqualTo(out);
         return out;
     }
 
