@@ -46,6 +46,17 @@ class ReconcileMatchesReferenceIT {
     TestRun run;
 
     @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    /** A run's statements are cancelled by PostgreSQL soon after their instance dies (application.properties). */
+    @Test
+    void connectionsAskPostgresToNoticeADeadClient() {
+        String setting = pool.query("SHOW client_connection_check_interval").execute().await().indefinitely()
+                .iterator().next().getString(0);
+        assertThat(setting).isEqualTo("1s");
+    }
+
+    @Inject
     Reconciler reconciler;
 
     private static int produced; // one instance per test method: the count spans the class
