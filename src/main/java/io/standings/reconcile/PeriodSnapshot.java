@@ -15,6 +15,8 @@ import java.util.Arrays;
 public final class PeriodSnapshot {
 
     static final int SAMPLES = 8;
+    /** The most bytes of ids one snapshot holds (the largest array a JVM allocates, with some margin). */
+    static final int MAX_ID_BYTES = Integer.MAX_VALUE - 16;
 
     final String boardPeriod;
     final String board;
@@ -42,7 +44,7 @@ public final class PeriodSnapshot {
         this.board = boardPeriod.substring(0, at);
         this.period = boardPeriod.substring(at + 1);
         this.order = order;
-        this.ids = new byte[Math.max(16, capacity * 20)];
+        this.ids = new byte[(int) Math.min(MAX_ID_BYTES, Math.max(16, capacity * 20L))];
         this.idEnd = new int[capacity];
         this.scores = new double[capacity];
         this.reachedAt = new long[capacity];
@@ -63,8 +65,13 @@ public final class PeriodSnapshot {
                 s.reachedAt = Arrays.copyOf(s.reachedAt, grown);
             }
             int start = i == 0 ? 0 : s.idEnd[i - 1] + 1;
-            if (start + idLength + 1 > s.ids.length) {
-                s.ids = Arrays.copyOf(s.ids, Math.max(s.ids.length * 2, start + idLength + 1));
+            long needed = (long) start + idLength + 1;
+            if (needed > s.ids.length) {
+                if (needed > MAX_ID_BYTES) { // one array holds them; ≈ 16M ids of 128 bytes, 120M of 16
+                    throw new IllegalStateException("the ids of " + boardPeriod + " exceed " + MAX_ID_BYTES
+                            + " bytes, more than one snapshot array holds");
+                }
+                s.ids = Arrays.copyOf(s.ids, (int) Math.min(MAX_ID_BYTES, Math.max(2L * s.ids.length, needed)));
             }
             for (int b = idOffset; b < idOffset + idLength; b++) {
                 if (id[b] == '\n') { // ids are validated on the way in; a line feed would split the stage
