@@ -477,7 +477,13 @@ public class Checkpoints {
                                 .invoke(counted -> w.rowsWritten += counted.iterator().next().getLong(0))
                                 .chain(() -> conn.query("SET LOCAL enable_nestloop = on").execute()).replaceWithVoid();
                     }
-                    return ready.chain(() -> writeChunks(conn, w, UPSERT_SCORES))
+                    // Index lookups for the changed rows, whatever the statistics say: with none (a new
+                    // partition, autovacuum off) the planner sorted the whole partition for every 50k-row chunk
+                    // and merge-joined (1M rows: 1.56 s per chunk against 0.75 s for the lookups).
+                    return ready.chain(() -> conn.query("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+                                    .execute())
+                            .chain(() -> writeChunks(conn, w, UPSERT_SCORES))
+                            .chain(() -> conn.query("RESET enable_hashjoin; RESET enable_mergejoin").execute())
                             .chain(() -> w.deletes.length == 0 ? Uni.createFrom().voidItem()
                                     : conn.preparedQuery("DELETE FROM entity_score WHERE bp_id = $1 AND entity = ANY($2::text[])")
                                             .execute(Tuple.tuple().addInteger(w.bpId).addArrayOfString(w.deletes))
