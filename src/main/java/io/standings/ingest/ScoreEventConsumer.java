@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
@@ -66,6 +67,7 @@ public class ScoreEventConsumer {
     private final Counter duplicates;
     private final DistributionSummary batchSize;
     private final Timer applyLatency;
+    private final Timer ingestLag;
     private final Counter preparedAheadUsed;
     private final Counter preparedAheadDiscarded;
     private volatile boolean stopping;
@@ -91,6 +93,11 @@ public class ScoreEventConsumer {
                 .register(registry);
         this.applyLatency = Timer.builder("standings.ingest.apply")
                 .description("Time to apply one batch to the DLQ, Redis and memory").register(registry);
+        // Kafka's record timestamp (CreateTime: the producer's clock, so only as good as the clocks agree)
+        // of each batch's oldest new record, to the moment the batch is visible in memory.
+        this.ingestLag = Timer.builder("standings.ingest.lag")
+                .description("Record timestamp of a batch's oldest record to the batch applied in memory")
+                .publishPercentiles(0.5, 0.99).register(registry);
         this.preparedAheadUsed = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "used")
                 .description("Batches parsed and folded while the previous batch was in Redis").register(registry);
         this.preparedAheadDiscarded = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "discarded")
@@ -124,7 +131,7 @@ public class ScoreEventConsumer {
     /** A batch parsed and folded, with its Redis script built, ready to be written. */
     private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, List<ScoreChange> changes,
             List<OffsetAdvance> offsets, RedisScoreStore.BatchWrite write, Map<String, Object> overlay,
-            Map<String, Long> nextOffsets) {
+            Map<String, Long> nextOffsets, long oldestTimestamp) {
     }
 
     private Batch last;
@@ -197,6 +204,7 @@ public class ScoreEventConsumer {
         List<OffsetAdvance> offsets = new ArrayList<>(records.partitions().size());
         Map<String, Long> nextOffsets = new HashMap<>();
         int skipped = 0;
+        long oldestTimestamp = Long.MAX_VALUE;
         for (TopicPartition tp : records.partitions()) {
             String field = RedisKeys.offsetField(tp.topic(), tp.partition());
             Long pendingOffset = pending == null ? null : pending.nextOffsets().get(field);
@@ -208,6 +216,9 @@ public class ScoreEventConsumer {
                     continue;
                 }
                 last = record.offset();
+                if (record.timestamp() > 0) {
+                    oldestTimestamp = Math.min(oldestTimestamp, record.timestamp());
+                }
                 ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
                 if (parsed instanceof ParsedRecord.Valid valid) {
                     events.add(valid.event());
@@ -242,7 +253,7 @@ public class ScoreEventConsumer {
         }
         RedisScoreStore.BatchWrite write = redis.prepare(changes, offsets, id -> batchBoards.get(id).order());
         return new Prepared(records.count(), skipped, events.size(), rejected, changes, offsets, write, overlay,
-                nextOffsets);
+                nextOffsets, oldestTimestamp);
     }
 
     /** The overlay maps an entity to its one change, or to a list when the batch changed it on several boards or periods. */
@@ -303,6 +314,9 @@ public class ScoreEventConsumer {
                     live.advance(tracker.appliedRecords());
                     applied.increment(p.valid());
                     applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
+                    if (p.oldestTimestamp() != Long.MAX_VALUE) {
+                        ingestLag.record(Math.max(0, System.currentTimeMillis() - p.oldestTimestamp()), TimeUnit.MILLISECONDS);
+                    }
                     batch.clean = !batch.rewritten;
                     return null;
                 });

@@ -57,6 +57,18 @@ class ScoreEventFlowIT {
         assertThat(member).endsWith("player-42");
         assertThat(redis.sortedSet(String.class).zscore(keys.ranks("flow", "all"), member))
                 .as("desc boards store the negated score, so ZRANK is the rank").hasValue(-100.0);
+
+        // The batch's lag (record timestamp -> applied) is measured: at least this one batch, under a minute.
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        double batches = metric(metrics, "standings_ingest_lag_seconds_count");
+        assertThat(batches).isGreaterThanOrEqualTo(1);
+        assertThat(metric(metrics, "standings_ingest_lag_seconds_max")).isGreaterThanOrEqualTo(0).isLessThan(60);
+    }
+
+    private static double metric(String exposition, String name) {
+        return exposition.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not exposed"));
     }
 
     @Test
