@@ -64,7 +64,7 @@ public final class PeriodSnapshot {
                 s.scores = Arrays.copyOf(s.scores, grown);
                 s.reachedAt = Arrays.copyOf(s.reachedAt, grown);
             }
-            int start = i == 0 ? 0 : s.idEnd[i - 1] + 1;
+            int start = s.idStart(i);
             long needed = (long) start + idLength + 1;
             if (needed > s.ids.length) {
                 if (needed > MAX_ID_BYTES) { // one array holds them; ≈ 16M ids of 128 bytes, 120M of 16
@@ -109,7 +109,7 @@ public final class PeriodSnapshot {
         return i == 0 ? 0 : idEnd[i - 1] + 1;
     }
 
-    /** The entity at 0-based position i (a new String: for the few, not for a pass over all). */
+    /** The entity at 0-based position i, decoded into a new String on each call. */
     String entity(int i) {
         int start = idStart(i);
         return new String(ids, start, idEnd[i] - start, StandardCharsets.UTF_8);
