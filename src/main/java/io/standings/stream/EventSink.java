@@ -20,7 +20,17 @@ interface EventSink {
 
     boolean isClosed();
 
-    void send(String name, long id, String data, Consumer<Throwable> done);
+    /**
+     * True while more than the sink's bound is waiting to be written to the connection (the client reads
+     * slower than it is sent to): the fan-out then skips the client until it drains, keeping only the
+     * latest state for it.
+     */
+    default boolean busy() {
+        return false;
+    }
+
+    /** Sends one event; {@code data} is UTF-8 JSON without line breaks, shared by many sinks (not modified). */
+    void send(String name, long id, byte[] data, Consumer<Throwable> done);
 
     void comment(String text, Consumer<Throwable> done);
 

@@ -21,8 +21,9 @@ final class JaxrsEventSink implements EventSink {
     }
 
     @Override
-    public void send(String name, long id, String data, Consumer<Throwable> done) {
-        write(sse.newEventBuilder().name(name).id(Long.toString(id)).data(String.class, data).build(), done);
+    public void send(String name, long id, byte[] data, Consumer<Throwable> done) {
+        write(sse.newEventBuilder().name(name).id(Long.toString(id))
+                .data(String.class, new String(data, java.nio.charset.StandardCharsets.UTF_8)).build(), done);
     }
 
     @Override

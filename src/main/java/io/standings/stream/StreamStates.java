@@ -54,9 +54,9 @@ public class StreamStates {
                 write(event), 0);
     }
 
-    private String write(Object value) {
+    private byte[] write(Object value) {
         try {
-            return json.writeValueAsString(value);
+            return json.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("could not serialize " + value.getClass().getSimpleName(), e);
         }

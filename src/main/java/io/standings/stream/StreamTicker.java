@@ -90,10 +90,8 @@ public class StreamTicker {
             long now = System.nanoTime();
             long minInterval = config.minInterval().toNanos();
             long heartbeat = config.heartbeat().toNanos();
-            for (Subscription subscription : subscriptions.all()) {
-                if (subscription.loop() == null) {
-                    subscription.flush(now, minInterval, heartbeat);
-                }
+            for (Subscription subscription : subscriptions.withoutLoop()) {
+                subscription.flush(now, minInterval, heartbeat);
             }
             List<Map.Entry<Executor, Set<Subscription>>> byLoop = new ArrayList<>(subscriptions.byLoop().entrySet());
             AtomicInteger remaining = new AtomicInteger(byLoop.size() + 1);

@@ -6,10 +6,12 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
- * One SSE client. Its buffer is a single slot holding the latest state not yet written, plus at most one
- * write in flight: a new state replaces an unsent one, so a slow client skips intermediate states, keeps
- * the latest, and never holds more than two events' worth of memory. Written only by {@link #flush},
- * which sends at most one data event per coalescing interval and a heartbeat comment when idle.
+ * One SSE client. Its buffer is a single slot holding the latest state not yet written, plus what is
+ * handed to the connection and not yet taken by the client: at most one write in flight for a sink that
+ * reports completion, or up to the sink's bound while it is not {@link EventSink#busy() busy}. A new state
+ * replaces an unsent one, so a slow client skips intermediate states, keeps the latest, and never holds
+ * more than that bound plus two events in memory. Written only by {@link #flush}, which sends at most one
+ * data event per coalescing interval and a heartbeat comment when idle.
  */
 final class Subscription {
 
@@ -37,7 +39,7 @@ final class Subscription {
     // All guarded by this.
     private Object lastContent;
     private long lastAsOf = -1;
-    private String pending;
+    private byte[] pending;
     private long pendingChangedNanos;
     private boolean writing;
     private boolean closed;
@@ -66,7 +68,7 @@ final class Subscription {
         }
         lastContent = state.content();
         lastAsOf = state.asOf();
-        pending = state.json();
+        pending = state.data();
         if (pendingChangedNanos == 0) {
             pendingChangedNanos = state.changedNanos();
         }
@@ -77,11 +79,11 @@ final class Subscription {
      * last data event; otherwise a heartbeat comment if nothing was written for {@code heartbeatNanos}.
      */
     void flush(long now, long minIntervalNanos, long heartbeatNanos) {
-        String data;
+        byte[] data;
         long id;
         long changedNanos;
         synchronized (this) {
-            if (closed || writing && !sink.isClosed()) {
+            if (closed || (writing || sink.busy()) && !sink.isClosed()) {
                 return;
             }
             if (sink.isClosed()) {

@@ -13,6 +13,12 @@ import java.util.function.Consumer;
  * An {@link EventSink} writing {@code text/event-stream} straight to a Vert.x response: one buffer per
  * event ({@code id:}, {@code event:}, one {@code data:} line — the JSON has no line breaks), no JAX-RS
  * machinery per write. Writes from any thread are handed to the connection's event loop by Vert.x.
+ *
+ * <p>A write carries no completion listener (a promise and a listener per push were a fifth of the
+ * fan-out's Java time): what bounds a slow client is the connection's write queue, capped at
+ * {@link #WRITE_QUEUE_BYTES}; past it the sink is {@link #busy()} and the fan-out skips the client, so
+ * at most that much plus one event waits in the server for it. A failed or closed connection is seen
+ * through the response's close and exception handlers.
  */
 final class VertxEventSink implements EventSink {
 
@@ -20,6 +26,8 @@ final class VertxEventSink implements EventSink {
     private static final byte[] EVENT = "\nevent:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "\ndata:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** Bytes queued in the server for one client above which it counts as busy: a few events' worth. */
+    static final int WRITE_QUEUE_BYTES = 16 * 1024;
 
     private final HttpServerResponse response;
     private final Executor loop;
@@ -34,6 +42,7 @@ final class VertxEventSink implements EventSink {
         this.loop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : null;
         response.closeHandler(ignored -> closed = true);
         response.exceptionHandler(ignored -> closed = true);
+        response.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
         response.setChunked(true)
                 .putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache")
@@ -52,13 +61,22 @@ final class VertxEventSink implements EventSink {
         return closed;
     }
 
+    /** The write queue is over {@link #WRITE_QUEUE_BYTES}: the client has not taken what was sent. */
     @Override
-    public void send(String name, long id, String data, Consumer<Throwable> done) {
-        byte[] json = data.getBytes(StandardCharsets.UTF_8);
-        Buffer event = Buffer.buffer(json.length + name.length() + 40)
+    public boolean busy() {
+        try {
+            return response.writeQueueFull();
+        } catch (RuntimeException e) { // the response ended meanwhile
+            return false;
+        }
+    }
+
+    @Override
+    public void send(String name, long id, byte[] data, Consumer<Throwable> done) {
+        Buffer event = Buffer.buffer(data.length + name.length() + 40)
                 .appendBytes(ID).appendString(Long.toString(id))
                 .appendBytes(EVENT).appendString(name)
-                .appendBytes(DATA).appendBytes(json)
+                .appendBytes(DATA).appendBytes(data)
                 .appendBytes(END);
         write(event, done);
     }
@@ -68,12 +86,15 @@ final class VertxEventSink implements EventSink {
         write(Buffer.buffer(":" + text + "\n\n"), done);
     }
 
+    /** Hands the event to the connection; {@code done} runs at once (see the class comment). */
     private void write(Buffer event, Consumer<Throwable> done) {
         try {
-            response.write(event).onComplete(ar -> done.accept(ar.failed() ? ar.cause() : null));
+            response.write(event, null);
         } catch (RuntimeException e) { // the response ended meanwhile
             done.accept(e);
+            return;
         }
+        done.accept(null);
     }
 
     @Override
