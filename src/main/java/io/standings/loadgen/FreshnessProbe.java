@@ -22,8 +22,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <pre>
  * java -cp 'target/quarkus-app/app/*:target/quarkus-app/lib/main/*' io.standings.loadgen.FreshnessProbe \
- *     http://127.0.0.1:8080 127.0.0.1:9092 standings.score-events board-0 200
+ *     http://127.0.0.1:8080 127.0.0.1:9092 standings.score-events board-0 200 [max seconds]
  * </pre>
+ * Probing stops after {@code max seconds} in all (default 180), however many probes are done by then.
  * Prints one line: {@code probes=N p50_ms=… p99_ms=… max_ms=…}. A probe still not visible after 30 s
  * ends the run (the ingest is not keeping up with the load, and every later probe would wait as long):
  * it counts as slower than all others, a percentile that falls on it is printed as {@code >30000}, and
@@ -37,6 +38,7 @@ public final class FreshnessProbe {
         String topic = args[2];
         String board = args[3];
         int probes = Integer.parseInt(args[4]);
+        long deadline = System.nanoTime() + (args.length > 5 ? Long.parseLong(args[5]) : 180) * 1_000_000_000L;
         HttpClient http = HttpClient.newHttpClient();
         double[] millis = new double[probes];
         int measured = 0;
@@ -47,7 +49,7 @@ public final class FreshnessProbe {
             String entity = "freshness-probe-" + ProcessHandle.current().pid();
             URI uri = URI.create(base + "/api/v1/boards/" + board + "/entries/" + entity);
             long seed = System.currentTimeMillis() % 1_000_000_000L;
-            for (int i = 0; i < probes; i++) {
+            for (int i = 0; i < probes && System.nanoTime() < deadline; i++) {
                 long value = seed * 1000 + i;
                 String json = "{\"board\":\"" + board + "\",\"entity\":\"" + entity + "\",\"op\":\"set\",\"value\":" + value + "}";
                 String expect = "\"score\":" + (double) value;
