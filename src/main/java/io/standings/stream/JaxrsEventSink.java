@@ -2,6 +2,7 @@ package io.standings.stream;
 
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /** An {@link EventSink} over the JAX-RS SSE API. */
@@ -23,7 +24,7 @@ final class JaxrsEventSink implements EventSink {
     @Override
     public void send(String name, long id, byte[] data, Consumer<Throwable> done) {
         write(sse.newEventBuilder().name(name).id(Long.toString(id))
-                .data(String.class, new String(data, java.nio.charset.StandardCharsets.UTF_8)).build(), done);
+                .data(String.class, new String(data, StandardCharsets.UTF_8)).build(), done);
     }
 
     @Override
