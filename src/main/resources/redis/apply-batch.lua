@@ -14,8 +14,10 @@
 --   H pairs (entity, "rank-score member") of quarantined entities to hold,
 --   D quarantined entities gone from the board.
 --
--- Returns {1} when applied, or {0, field, stored} when a partition's stored offset is not the expected
--- one: another consumer has written that partition since, and nothing is changed.
+-- Returns {1} when applied; {2} when every partition already stands at the batch's new offsets (this very
+-- batch was applied and its reply lost: a retry must not count it twice), nothing is changed; or
+-- {0, field, stored} when a partition's stored offset is neither: another consumer has written that
+-- partition since, or Redis lost it. Nothing is changed.
 local offsets, periods = KEYS[1], KEYS[2]
 local CHUNK = 4000
 
@@ -27,13 +29,23 @@ end
 
 local p = tonumber(ARGV[1])
 local a = 2
+local fencedField, fencedStored
+local alreadyApplied = true
 for _ = 1, p do
-  local stored = redis.call('HGET', offsets, ARGV[a])
-  if not stored then stored = '' end
-  if stored ~= ARGV[a + 1] then
-    return {0, ARGV[a], stored}
+  local stored = redis.call('HGET', offsets, ARGV[a]) or ''
+  if stored ~= ARGV[a + 1] and not fencedField then
+    fencedField, fencedStored = ARGV[a], stored
+  end
+  if stored ~= ARGV[a + 2] then
+    alreadyApplied = false
   end
   a = a + 3
+end
+if fencedField then
+  if alreadyApplied then
+    return {2}
+  end
+  return {0, fencedField, fencedStored}
 end
 
 local k = 3

@@ -1,7 +1,7 @@
 package io.standings.api;
 
 import io.smallrye.mutiny.Uni;
-import io.standings.live.LiveAdmin;
+import io.standings.reconcile.EntityErasure;
 import io.standings.security.AdminOnly;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.Path;
@@ -19,23 +19,29 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Produces(MediaType.APPLICATION_JSON)
 public class ErasureResource {
 
-    private final LiveAdmin admin;
+    private final EntityErasure erasure;
 
-    public ErasureResource(LiveAdmin admin) {
-        this.admin = admin;
+    public ErasureResource(EntityErasure erasure) {
+        this.erasure = erasure;
     }
 
     @DELETE
     @Operation(summary = "Erase an entity from every board (admin)",
-            description = "Removes it from memory and Redis at once; PostgreSQL follows at the next reconciliation. "
-                    + "Later events for the entity add it again.")
+            description = "Removes it from memory, Redis and every PostgreSQL row: the checkpoint, quarantine marks and "
+                    + "every ranking generation, closed and released periods included (the other entries keep their ranks). "
+                    + "A Redis-loss replay does not bring it back; events produced after the erasure add it again. "
+                    + "503 when PostgreSQL is away: call it again, it is idempotent.")
     @APIResponse(responseCode = "200", description = "Erased (changed=false if it was on no board)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EntityState.class)))
+    @APIResponse(responseCode = "503", description = "PostgreSQL or Redis away: not complete, call it again",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "400", description = "A malformed id",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<EntityState> erase(@PathParam("entity") String entity) {
         BoardLookup.entity(entity);
-        return admin.erase(entity).map(o -> new EntityState(entity, null, false, o.changed(), o.periods()));
+        return erasure.erase(entity).map(o -> new EntityState(entity, null, false, o.changed(), o.periods()))
+                .onFailure(e -> !(e instanceof ProblemException)).transform(e -> ProblemException.unavailable(
+                        "the erasure did not complete (" + e.getMessage() + "); call it again: it is idempotent", 5));
     }
 
 }

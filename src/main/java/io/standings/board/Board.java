@@ -49,9 +49,13 @@ public record Board(String id, Order order, TiePolicy ties, Operation operator, 
         return period.keyOf(epochMillis, timeZone);
     }
 
-    /** The score the API shows for a stored score: the stored one, or for decaying boards the decayed value now. */
+    /**
+     * The score the API shows for a stored score: the stored one, or for decaying boards the decayed value now.
+     * The ingest takes no event whose decayed value is beyond a double when it is produced; a reader whose clock
+     * runs behind the producers' could still meet one, and sees the largest double instead.
+     */
     public double displayScore(double stored, long nowMillis) {
-        return decay == null ? stored : decay.valueAt(stored, nowMillis);
+        return decay == null ? stored : Math.min(decay.valueAt(stored, nowMillis), Double.MAX_VALUE);
     }
 
     /** Whether changing this board into {@code next} would make its stored entries mean something else. */

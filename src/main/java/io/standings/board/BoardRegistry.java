@@ -29,6 +29,7 @@ public class BoardRegistry {
     private final ConcurrentMap<String, Board> boards = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Board> pendingAutoCreated = new ConcurrentHashMap<>();
     private final boolean autoCreate;
+    private final int maxBoards;
     private final Board defaults;
     private final List<Board> seeds;
 
@@ -37,8 +38,10 @@ public class BoardRegistry {
             @ConfigProperty(name = "standings.boards.defaults.order") String defaultOrder,
             @ConfigProperty(name = "standings.boards.defaults.ties") String defaultTies,
             @ConfigProperty(name = "standings.boards.defaults.operator") String defaultOperator,
-            @ConfigProperty(name = "standings.boards.seed") Optional<List<String>> seed) {
+            @ConfigProperty(name = "standings.boards.seed") Optional<List<String>> seed,
+            @ConfigProperty(name = "standings.boards.max-boards") int maxBoards) {
         this.repository = repository;
+        this.maxBoards = maxBoards;
         this.autoCreate = autoCreate;
         this.defaults = new BoardSpec(defaultOrder, defaultTies, defaultOperator, null, null, null).toBoard("defaults");
         this.seeds = seed.orElse(List.of()).stream().map(BoardRegistry::parseSeed).collect(Collectors.toList());
@@ -96,10 +99,13 @@ public class BoardRegistry {
         return boards.values();
     }
 
-    /** The board, created with the defaults when auto-creation is on; empty if it is unknown. */
+    /**
+     * The board, created with the defaults when auto-creation is on and fewer than
+     * {@code standings.boards.max-boards} boards exist; empty if it is unknown.
+     */
     public Optional<Board> findOrCreate(String id) {
         Board board = boards.get(id);
-        if (board != null || !autoCreate) {
+        if (board != null || !autoCreate || boards.size() >= maxBoards) {
             return Optional.ofNullable(board);
         }
         return Optional.of(boards.computeIfAbsent(id, k -> {
@@ -132,6 +138,11 @@ public class BoardRegistry {
     /** Deletes a board's definition; true if it existed. */
     public Uni<Boolean> delete(String id) {
         return repository.delete(id).invoke(() -> boards.remove(id));
+    }
+
+    /** Whether auto-creation is on but stopped by {@code standings.boards.max-boards}. */
+    public boolean autoCreateAtLimit() {
+        return autoCreate && boards.size() >= maxBoards;
     }
 
     public Order defaultOrder() {

@@ -1,9 +1,13 @@
 package io.standings.board;
 
+import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.IsoFields;
+import java.time.temporal.TemporalAdjusters;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -49,6 +53,24 @@ public enum Period {
             case MONTHLY -> String.format(Locale.ROOT, "%04d-%02d", t.getYear(), t.getMonthValue());
             case NONE -> ALL_TIME;
         };
+    }
+
+    /**
+     * The instant the period named {@code key} ends (exclusive) in {@code zone}: the start of the next day,
+     * ISO week or month there. {@link Instant#MAX} for {@link #NONE}, which never ends.
+     *
+     * @throws java.time.DateTimeException if {@code key} is not a key of this kind
+     */
+    public Instant endOf(String key, ZoneId zone) {
+        LocalDate next = switch (this) {
+            case NONE -> null;
+            case DAILY -> LocalDate.parse(key).plusDays(1);
+            case WEEKLY -> LocalDate.of(Integer.parseInt(key.substring(0, 4)), 1, 4)
+                    .with(IsoFields.WEEK_OF_WEEK_BASED_YEAR, Integer.parseInt(key.substring(6)))
+                    .with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).plusWeeks(1);
+            case MONTHLY -> YearMonth.parse(key).plusMonths(1).atDay(1);
+        };
+        return next == null ? Instant.MAX : next.atStartOfDay(zone).toInstant();
     }
 
     /** Whether {@code key} has the shape of this kind's keys (for validating a period named in a request). */

@@ -3,28 +3,75 @@ package io.standings.ingest;
 import io.standings.board.Board;
 import io.standings.board.Decay;
 import io.standings.board.Operation;
+import io.standings.board.Period;
+import io.standings.board.PeriodRules;
 import io.standings.index.Order;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Folds a batch of valid events, in partition order, into one {@link ScoreChange} per (board, period,
- * entity) whose state the batch really changed. Pure: the current state comes in through
- * {@link CurrentScores}. An event lands in the period of its timestamp in the board's time zone.
+ * entity) whose state the batch really changed, and judges every event by its <em>effect</em> before it
+ * takes it. Pure: the state before the batch comes in through {@link LiveState}, the clock as an argument.
+ * An event lands in the period of its timestamp in the board's time zone.
  *
  * <p>Semantics, per event in order: {@code set} replaces the score; {@code incr} adds to it (an absent
  * entity starts at 0); {@code best} keeps the better of the two in the board's order; {@code remove}
  * deletes the entity. The tie-break time ({@code reachedAt}) moves only when the score changes, so an
  * event that leaves the score as it is never loses the entity its earlier place among equals.
+ *
+ * <p>An event is rejected, and leaves the state exactly as it was for the events after it, when its effect
+ * would be one the live state cannot hold or a restart could not load ({@link Rejection}):
+ * <ul>
+ *   <li>{@code period_closed}: its period no longer takes events ({@link PeriodRules}: produced after the
+ *       period's end plus the grace, or the period is released);</li>
+ *   <li>{@code period_limit}: it would open a period beyond the board's limit of live periods;</li>
+ *   <li>{@code non_finite_result}: the resulting score is not finite (an {@code incr} that overflows), or on a
+ *       decaying board its value at the time the record was produced is not;</li>
+ *   <li>{@code entity_limit}: it would add an entity to a board period already at its limit of entries.</li>
+ * </ul>
+ * An event whose fold throws (a defect) is set aside as {@code unprocessable}, alone.
+ * A board period counts as live while it holds at least one entry (ranked or held by the quarantine), so
+ * the limits read the same after a restart or a recovery as before.
  */
 public final class BatchFolder {
 
     /** The state before the batch. */
     public interface CurrentScores {
-        /** The current entry, or null when the entity is not on the board. */
+        /** The current entry, or null when the entity is not on the board period (ranked or held). */
         Current current(String board, String period, String entity);
+    }
+
+    /** The state before the batch, with what the limits need. */
+    public interface LiveState extends CurrentScores {
+        /** Entries of the board period, ranked and held (0 when it is not live). */
+        long entries(String board, String period);
+
+        /** The board's periods ("board@period") that hold at least one entry. */
+        java.util.Set<String> livePeriods(String board);
+
+        /** A state with only {@code current} and no limits to read (tests of the fold's arithmetic). */
+        static LiveState of(CurrentScores current) {
+            return new LiveState() {
+                @Override
+                public Current current(String board, String period, String entity) {
+                    return current.current(board, period, entity);
+                }
+
+                @Override
+                public long entries(String board, String period) {
+                    return 0;
+                }
+
+                @Override
+                public java.util.Set<String> livePeriods(String board) {
+                    return java.util.Set.of();
+                }
+            };
+        }
     }
 
     public record Current(double score, long reachedAt) {
@@ -34,29 +81,168 @@ public final class BatchFolder {
         Board board(String id);
     }
 
+    /**
+     * What the fold enforces besides the arithmetic.
+     *
+     * @param periods when periods stop taking events
+     * @param maxLivePeriods live periods per board
+     * @param maxEntries entries per board period
+     */
+    public record Limits(PeriodRules periods, int maxLivePeriods, long maxEntries) {
+        /** No limits: every period open forever, no caps (tests of the fold's arithmetic). */
+        public static final Limits NONE = new Limits(new PeriodRules(java.time.Duration.ofDays(365_000L * 1000),
+                java.time.Duration.ofDays(365_000L * 1000)), Integer.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /** An event the fold did not take: its index in the batch's event list, and why. */
+    public record Rejection(int event, RejectReason reason, String detail) {
+    }
+
+    /**
+     * The fold's outcome.
+     *
+     * @param changes one net change per (board, period, entity) the batch changed
+     * @param rejected the events judged by their effect and not taken
+     * @param entriesAfter per "board@period" whose number of entries the changes move: that number after them
+     */
+    public record Folded(List<ScoreChange> changes, List<Rejection> rejected, Map<String, Long> entriesAfter) {
+    }
+
     private BatchFolder() {
     }
 
+    /** The arithmetic only: no limits, nothing rejected (every period open). */
     public static List<ScoreChange> fold(List<ScoreEvent> events, Boards boards, CurrentScores current) {
-        Map<Key, State> states = new LinkedHashMap<>(Math.max(16, events.size() * 2));
-        for (ScoreEvent event : events) {
-            Board board = boards.board(event.board());
-            Key key = new Key(event.board(), board.periodOf(event.timestamp()), event.entity());
-            State state = states.computeIfAbsent(key, k -> State.of(current.current(k.board, k.period, k.entity)));
-            Operation op = event.op() != null ? event.op() : board.operator();
-            state.apply(op, event.value(), event.timestamp(), board);
-        }
-        List<ScoreChange> changes = new ArrayList<>(states.size());
-        for (Map.Entry<Key, State> e : states.entrySet()) {
-            State s = e.getValue();
-            if (s.differsFromStart()) {
-                Key k = e.getKey();
-                changes.add((s.present
-                        ? ScoreChange.upsert(k.board, k.period, k.entity, s.score, s.reachedAt)
-                        : ScoreChange.removal(k.board, k.period, k.entity)).withPrevious(s.start));
+        return fold(events, boards, LiveState.of(current), Limits.NONE, 0).changes();
+    }
+
+    public static Folded fold(List<ScoreEvent> events, Boards boards, LiveState live, Limits limits, long nowMillis) {
+        Folding folding = new Folding(boards, live, limits, nowMillis);
+        for (int i = 0; i < events.size(); i++) {
+            try {
+                folding.take(i, events.get(i));
+            } catch (RuntimeException e) {
+                // A defect, not the event's fault; the event alone is set aside, never the batch.
+                folding.reject(i, RejectReason.UNPROCESSABLE, "the event could not be applied: " + e);
             }
         }
-        return changes;
+        return folding.result();
+    }
+
+    /** One fold in progress. */
+    private static final class Folding {
+        private final Boards boards;
+        private final LiveState live;
+        private final Limits limits;
+        private final long now;
+        private final Map<Key, State> states = new LinkedHashMap<>();
+        private final List<Rejection> rejected = new ArrayList<>();
+        /** Per "board@period" whose entries the batch adds or removes: its entries so far. */
+        private final Map<String, long[]> entries = new HashMap<>();
+        /** Per board whose periods the batch may open or empty: its live periods so far. */
+        private final Map<String, java.util.Set<String>> livePeriods = new HashMap<>();
+        /** Per "board@period" of a periodic board: the end of the period, epoch ms. */
+        private final Map<String, Long> ends = new HashMap<>();
+
+        Folding(Boards boards, LiveState live, Limits limits, long now) {
+            this.boards = boards;
+            this.live = live;
+            this.limits = limits;
+            this.now = now;
+        }
+
+        void take(int index, ScoreEvent event) {
+            Board board = boards.board(event.board());
+            String period = board.periodOf(event.timestamp());
+            long producedAt = event.recordTimestamp() >= 0 ? event.recordTimestamp() : event.timestamp();
+            if (board.period() != Period.NONE) {
+                String bp = event.board() + "@" + period;
+                long end = ends.computeIfAbsent(bp, k -> PeriodRules.endMillis(board, period));
+                if (limits.periods().released(end, now)) {
+                    reject(index, RejectReason.PERIOD_CLOSED, "period " + period + " of board '" + board.id()
+                            + "' is released: its ranking is frozen");
+                    return;
+                }
+                if (!limits.periods().inTime(end, producedAt)) {
+                    reject(index, RejectReason.PERIOD_CLOSED, "period " + period + " of board '" + board.id() + "' ended at "
+                            + java.time.Instant.ofEpochMilli(end) + "; its grace of " + limits.periods().grace()
+                            + " was over when the record was produced at " + java.time.Instant.ofEpochMilli(producedAt));
+                    return;
+                }
+            }
+            Key key = new Key(event.board(), period, event.entity());
+            State state = states.get(key);
+            if (state == null) {
+                state = new State(live.current(key.board, key.period, key.entity));
+            }
+            Operation op = event.op() != null ? event.op() : board.operator();
+            Outcome next = state.next(op, event.value(), event.timestamp(), board);
+            if (next.present) {
+                if (!Double.isFinite(next.score)) {
+                    reject(index, RejectReason.NON_FINITE_RESULT, "the resulting score of '" + event.entity()
+                            + "' would not be finite");
+                    return;
+                }
+                Decay decay = board.decay();
+                if (decay != null && !Double.isFinite(decay.valueAt(next.score, producedAt))) {
+                    reject(index, RejectReason.NON_FINITE_RESULT, "the decayed value of '" + event.entity()
+                            + "' would not be finite");
+                    return;
+                }
+            }
+            if (next.present != state.present) {
+                String bp = key.board + "@" + key.period;
+                long[] count = entries.computeIfAbsent(bp, k -> new long[] {live.entries(key.board, key.period)});
+                java.util.Set<String> periods = null;
+                if (next.present) {
+                    if (count[0] == 0) {
+                        periods = livePeriods.computeIfAbsent(key.board, b -> new java.util.HashSet<>(live.livePeriods(b)));
+                        if (periods.size() >= limits.maxLivePeriods()) {
+                            reject(index, RejectReason.PERIOD_LIMIT, "board '" + board.id() + "' already has "
+                                    + limits.maxLivePeriods() + " live periods (standings.boards.max-live-periods)");
+                            return;
+                        }
+                    }
+                    if (count[0] >= limits.maxEntries()) {
+                        reject(index, RejectReason.ENTITY_LIMIT, "period " + key.period + " of board '" + board.id()
+                                + "' already has " + limits.maxEntries() + " entries (standings.boards.max-entries)");
+                        return;
+                    }
+                }
+                count[0] += next.present ? 1 : -1;
+                if (count[0] == 0 || periods != null) {
+                    periods = periods != null ? periods
+                            : livePeriods.computeIfAbsent(key.board, b -> new java.util.HashSet<>(live.livePeriods(b)));
+                    if (count[0] == 0) {
+                        periods.remove(bp);
+                    } else {
+                        periods.add(bp);
+                    }
+                }
+            }
+            states.putIfAbsent(key, state);
+            state.take(next);
+        }
+
+        void reject(int index, RejectReason reason, String detail) {
+            rejected.add(new Rejection(index, reason, detail));
+        }
+
+        Folded result() {
+            List<ScoreChange> changes = new ArrayList<>(states.size());
+            for (Map.Entry<Key, State> e : states.entrySet()) {
+                State s = e.getValue();
+                if (s.differsFromStart()) {
+                    Key k = e.getKey();
+                    changes.add((s.present
+                            ? ScoreChange.upsert(k.board, k.period, k.entity, s.score, s.reachedAt)
+                            : ScoreChange.removal(k.board, k.period, k.entity)).withPrevious(s.start));
+                }
+            }
+            Map<String, Long> entriesAfter = new HashMap<>();
+            entries.forEach((bp, count) -> entriesAfter.put(bp, count[0]));
+            return new Folded(changes, rejected, entriesAfter);
+        }
     }
 
     private record Key(String board, String period, String entity) {
@@ -73,56 +259,54 @@ public final class BatchFolder {
         }
     }
 
+    /** An entity's state after one more event, before the fold takes it. */
+    private record Outcome(boolean present, double score, long reachedAt) {
+    }
+
     private static final class State {
         private final Current start;
         private boolean present;
         private double score;
         private long reachedAt;
 
-        private State(Current start) {
+        State(Current start) {
             this.start = start;
             this.present = start != null;
             this.score = start != null ? start.score() : 0;
             this.reachedAt = start != null ? start.reachedAt() : 0;
         }
 
-        static State of(Current start) {
-            return new State(start);
-        }
-
-        void apply(Operation op, double value, long ts, Board board) {
+        /** What the event would make of this state (the state itself does not change). */
+        Outcome next(Operation op, double value, long ts, Board board) {
             Decay decay = board.decay();
-            switch (op) {
+            return switch (op) {
                 case SET -> moveTo(decay == null ? value : decay.toLogSpace(value, ts), ts);
-                case INCR -> {
-                    if (decay == null) {
-                        moveTo((present ? score : 0) + value, ts);
-                    } else {
-                        double added = decay.toLogSpace(value, ts);
-                        moveTo(present ? Decay.logAddExp(score, added) : added, ts);
-                    }
-                }
+                case INCR -> moveTo(decay == null ? (present ? score : 0) + value
+                        : present ? Decay.logAddExp(score, decay.toLogSpace(value, ts)) : decay.toLogSpace(value, ts), ts);
                 case BEST -> {
                     double candidate = decay == null ? value : decay.toLogSpace(value, ts);
-                    if (!present || isBetter(candidate, score, board.order())) {
-                        moveTo(candidate, ts);
-                    }
+                    yield !present || isBetter(candidate, score, board.order()) ? moveTo(candidate, ts) : same();
                 }
-                case REMOVE -> {
-                    present = false;
-                    score = 0;
-                    reachedAt = 0;
-                }
-            }
+                case REMOVE -> new Outcome(false, 0, 0);
+            };
         }
 
-        private void moveTo(double newScore, long ts) {
+        private Outcome moveTo(double newScore, long ts) {
             double normalized = newScore == 0d ? 0d : newScore;
             if (!present || Double.compare(normalized, score) != 0) {
-                score = normalized;
-                reachedAt = ts;
+                return new Outcome(true, normalized, ts);
             }
-            present = true;
+            return same();
+        }
+
+        private Outcome same() {
+            return new Outcome(present, score, reachedAt);
+        }
+
+        void take(Outcome next) {
+            present = next.present;
+            score = next.score;
+            reachedAt = next.reachedAt;
         }
 
         private static boolean isBetter(double candidate, double current, Order order) {
@@ -135,6 +319,5 @@ public final class BatchFolder {
             }
             return !present || Double.compare(score, start.score()) != 0 || reachedAt != start.reachedAt();
         }
-
     }
 }

@@ -1,11 +1,16 @@
 package io.standings.ingest;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,24 +40,55 @@ public class DeadLetterPublisher {
 
     private final MutinyEmitter<byte[]> emitter;
     private final MeterRegistry registry;
+    private final Counter failures;
+    private volatile boolean failing;
+    private volatile boolean stopping;
 
     public DeadLetterPublisher(@Channel("score-events-dlq") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
             MutinyEmitter<byte[]> emitter, MeterRegistry registry) {
         this.emitter = emitter;
         this.registry = registry;
+        this.failures = Counter.builder("standings.dlq.publish.failures")
+                .description("Attempts to park a dead letter that Kafka did not take (each is retried)").register(registry);
     }
 
     public record DeadLetter(ConsumerRecord<byte[], byte[]> record, ParsedRecord.Rejected rejection) {
     }
 
+    /**
+     * Sends every letter and completes once Kafka has acknowledged each. A letter Kafka does not take (the topic
+     * deleted, the broker away) is retried with back-off until it does: the batch, and so the stream, waits,
+     * and its offsets never move past a dead letter that is not parked. Each failed attempt is counted
+     * ({@code standings_dlq_publish_failures_total}) and the ingest health group reports the outage.
+     */
     public Uni<Void> publish(List<DeadLetter> letters) {
         if (letters.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         return Multi.createFrom().iterable(letters)
-                .onItem().transformToUni(this::send).merge(IN_FLIGHT)
+                .onItem().transformToUni(letter -> Uni.createFrom().deferred(() -> send(letter))
+                        .invoke(() -> failing = false)
+                        .onFailure().invoke(this::failed)
+                        .onFailure(e -> !stopping).retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10))
+                        .indefinitely())
+                .merge(IN_FLIGHT)
                 .collect().last()
                 .replaceWithVoid();
+    }
+
+    private void failed(Throwable e) {
+        failing = true;
+        failures.increment();
+        Log.warnf("The dead-letter topic did not take a record, retrying (the ingest waits): %s", e.getMessage());
+    }
+
+    /** Whether the last attempt to park a dead letter failed (and is being retried). */
+    public boolean failing() {
+        return failing;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     private Uni<Void> send(DeadLetter letter) {

@@ -47,12 +47,47 @@ public final class EventParser {
             .recyclerPool(JsonRecyclerPools.newConcurrentDequePool())
             .build();
 
+    /**
+     * The event times every board can represent: their period keys have four-digit years in every time zone
+     * (±18 h), which the period code, PostgreSQL and the API all read back.
+     */
+    static final long MIN_TIMESTAMP = Instant.parse("0001-01-02T00:00:00Z").toEpochMilli();
+    static final long MAX_TIMESTAMP = Instant.parse("9999-12-30T23:59:59.999Z").toEpochMilli();
+
     private final int maxRecordBytes;
+    private final long maxFutureSkewMillis;
     /** Board ids already seen valid: the parser hands out the same String instead of a new one per event. */
     private final BoardNames boardNames = new BoardNames();
 
+    /** A parser with no limit on how far an event's {@code ts} may be ahead of its record (tests). */
     public EventParser(int maxRecordBytes) {
+        this(maxRecordBytes, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxFutureSkewMillis how far an event's {@code ts} may be ahead of the time its record was produced
+     */
+    public EventParser(int maxRecordBytes, long maxFutureSkewMillis) {
         this.maxRecordBytes = maxRecordBytes;
+        this.maxFutureSkewMillis = maxFutureSkewMillis;
+    }
+
+    /**
+     * The event's time, judged against what every board can represent and against the time its record was
+     * produced (not the wall clock: a replay judges a record exactly as the first reading did). An event from
+     * the future would open future periods and, on a decaying board, outweigh every honest event.
+     */
+    private ParsedRecord judgeTime(long timestamp, long recordTimestamp, String id) {
+        if (timestamp < MIN_TIMESTAMP || timestamp > MAX_TIMESTAMP) {
+            return reject(RejectReason.TS_OUT_OF_RANGE, "the event time " + Instant.ofEpochMilli(timestamp)
+                    + " is outside 0001-01-02T00:00:00Z..9999-12-30T23:59:59.999Z", id);
+        }
+        if (recordTimestamp >= 0 && timestamp - recordTimestamp > maxFutureSkewMillis) {
+            return reject(RejectReason.TS_IN_FUTURE, "the event time " + Instant.ofEpochMilli(timestamp) + " is more than "
+                    + java.time.Duration.ofMillis(maxFutureSkewMillis) + " after its record was produced ("
+                    + Instant.ofEpochMilli(recordTimestamp) + "; standings.ingest.max-future-skew)", id);
+        }
+        return null;
     }
 
     public ParsedRecord parse(byte[] key, byte[] value, long recordTimestamp) {
@@ -213,13 +248,17 @@ public final class EventParser {
                 return reject(RejectReason.INVALID_TS, "field 'ts' must be an ISO-8601 instant such as 2026-11-21T10:00:00Z", id);
             }
         }
+        ParsedRecord badTime = judgeTime(timestamp, recordTimestamp, id);
+        if (badTime != null) {
+            return badTime;
+        }
         if (key == null) {
             return reject(RejectReason.MISSING_KEY, "the record key must be '<board>/<entity>' of the event", id);
         }
         if (!keyMatches(key, board, entity)) {
             return reject(RejectReason.KEY_MISMATCH, "the record key must be '<board>/<entity>' of the event", id);
         }
-        return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value0, timestamp));
+        return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value0, timestamp, recordTimestamp));
     }
 
     /** Whether the key is "board/entity", compared without building either string. */
@@ -337,6 +376,10 @@ public final class EventParser {
                 return reject(RejectReason.INVALID_TS, "field 'ts' must be an ISO-8601 instant such as 2026-11-21T10:00:00Z", id);
             }
         }
+        ParsedRecord badTime = judgeTime(timestamp, recordTimestamp, id);
+        if (badTime != null) {
+            return badTime;
+        }
 
         // The key decides the partition: all events of an entity must land in one partition, in order,
         // for per-entity ordering and for the exactly-once bookkeeping, which is per partition.
@@ -346,7 +389,7 @@ public final class EventParser {
         if (!(board + "/" + entity).equals(new String(key, StandardCharsets.UTF_8))) {
             return reject(RejectReason.KEY_MISMATCH, "the record key must be '<board>/<entity>' of the event", id);
         }
-        return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value0, timestamp));
+        return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value0, timestamp, recordTimestamp));
     }
 
     /**

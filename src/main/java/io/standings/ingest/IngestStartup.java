@@ -15,14 +15,16 @@ import java.util.Map;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+import org.eclipse.microprofile.health.Startup;
 
 /**
  * Start-up, without blocking: load the boards from PostgreSQL, then rebuild the in-memory indexes from
- * Redis. The ingest waits for it before its first batch, and readiness is DOWN until it is done, so the
- * service never answers from an empty index while Redis holds the truth.
+ * Redis. The ingest waits for it before its first batch, and start-up and readiness are DOWN until it is
+ * done, so the service never answers from an empty index while Redis holds the truth.
  */
 @ApplicationScoped
 @Readiness
+@Startup
 @Default
 public class IngestStartup implements HealthCheck {
 
@@ -52,7 +54,8 @@ public class IngestStartup implements HealthCheck {
     public synchronized Uni<Void> ready() {
         if (startup == null) {
             startup = boards.start()
-                    // Issue 6: an empty Redis with a PostgreSQL checkpoint is restored from it before the rebuild.
+                    .chain(recovery::loadErasures)
+                    // A Redis without its marker, with a PostgreSQL checkpoint, is restored from it before the rebuild.
                     .chain(recovery::restoreIfEmpty)
                     .chain(rebuilder::rebuild)
                     .invoke(this::rebuilt)
@@ -78,15 +81,30 @@ public class IngestStartup implements HealthCheck {
         return rebuilder.rebuild().invoke(this::rebuilt).replaceWithVoid();
     }
 
+    /**
+     * Re-syncs with Redis after another consumer wrote a partition this instance was still applying (a fence):
+     * memory is rebuilt from Redis and every assigned partition continues after Redis's offsets. The caller
+     * holds the gate.
+     */
+    public Uni<Void> resync() {
+        return rebuilder.rebuild().chain(tracker::resetTo).invoke(() -> live.advance(tracker.appliedRecords()));
+    }
+
     /** Memory now reflects these offsets: the tracker knows them, and asOf counts them (it survives restarts). */
     private void rebuilt(Map<String, Long> offsets) {
         tracker.rebuilt(offsets);
         live.advance(tracker.appliedRecords());
     }
 
+    /**
+     * Started and ready to serve reads once memory holds the boards: every read is answered from memory, so
+     * readiness stays UP while Redis, PostgreSQL or Kafka are away (the ingest health group says so), and a
+     * server outage never takes every replica out of the load balancer at once.
+     */
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("Standings index").status(ready)
-                .withData("index", ready ? "rebuilt from Redis" : "rebuilding from Redis").build();
+        return HealthCheckResponse.named("Standings reads").status(ready)
+                .withData("index", ready ? "loaded" : "loading from Redis")
+                .withData("asOf", live.asOf()).build();
     }
 }

@@ -1,7 +1,13 @@
 package io.standings.ingest;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import io.standings.live.OffsetAdvance;
 import io.standings.live.RedisKeys;
@@ -9,7 +15,9 @@ import io.standings.live.RedisScoreStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,42 +33,87 @@ import org.apache.kafka.common.TopicPartition;
  * that offset + 1 (or to the beginning when none is stored), and the consumer skips any record at or
  * below it, so a record is applied once across crashes, restarts, rebalances and redeliveries.
  *
- * <p>Its methods run on the Kafka polling thread, which SmallRye lets them block: the Redis read on
- * assignment and the wait for the in-flight batch on revocation are deliberate.
+ * <p><b>Resets.</b> When memory is reset to another state (a Redis-loss recovery to the PostgreSQL checkpoint,
+ * a re-sync with Redis after a fence), every assigned partition is seeked to that state's offset + 1 and
+ * the consumer must drop what it fetched before the seek. The first record accepted after a reset is the
+ * first one at or after the seek position that the seek can have delivered: when memory had applied
+ * records past the position, that is one at or below the last of them (records fetched before the seek
+ * all lie above it); otherwise any. So a transaction marker or a deleted record at the position never
+ * stalls the partition. Records that Kafka no longer holds (retention moved the log start past the
+ * position) cannot be replayed: they are counted ({@code standings_replay_records_lost_total}) and logged
+ * as an error, never skipped silently.
+ *
+ * <p><b>Redis away on assignment.</b> A partition whose stored offset cannot be read is paused, not
+ * consumed from a guessed position; it is positioned and resumed as soon as Redis answers.
+ *
+ * <p>Its rebalance callbacks run on the Kafka polling thread, which SmallRye lets them block: the short
+ * Redis read on assignment and the wait for the in-flight batch on revocation are deliberate.
  */
 @ApplicationScoped
 @Identifier("standings-partitions")
 @Default
 public class PartitionTracker implements KafkaConsumerRebalanceListener {
 
-    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(30);
+    static final String CHANNEL = "score-events";
+    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(5);
     private static final long REVOKE_WAIT_SECONDS = 30;
 
     private final RedisScoreStore redis;
-    /** Last applied offset of each partition as this instance knows it: its own writes and the last rebuild. */
+    private final KafkaClientService kafka;
+    private final Counter lostRecords;
+    /** Last applied offset of each partition as this instance knows it: its own writes and the last reset. */
     private final Map<String, Long> known = new ConcurrentHashMap<>();
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
-    /**
-     * Reconciliation (issue 6): after a Redis-loss recovery has seeked a partition back to its checkpoint,
-     * the next offset it must see first; records fetched before the seek (any other offset) are dropped,
-     * since the seek delivers them again in order.
-     */
-    private final Map<String, Long> resumeAt = new ConcurrentHashMap<>();
+    /** Assigned partitions not positioned yet (Redis did not answer): paused until it does. */
+    private final Set<TopicPartition> unpositioned = ConcurrentHashMap.newKeySet();
+    /** After a reset: per partition, which first record to accept (see the class comment). */
+    private final Map<String, Resume> resumeAt = new ConcurrentHashMap<>();
     private volatile boolean rebuildNeeded;
     private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
 
-    public PartitionTracker(RedisScoreStore redis) {
+    /** The first record to accept after a reset: the first with {@code from <= offset <= upTo}. */
+    record Resume(long from, long upTo) {
+        boolean accepts(long offset) {
+            return offset >= from && offset <= upTo;
+        }
+    }
+
+    public PartitionTracker(RedisScoreStore redis, KafkaClientService kafka, MeterRegistry registry) {
         this.redis = redis;
+        this.kafka = kafka;
+        this.lostRecords = Counter.builder("standings.replay.records.lost")
+                .description("Records Kafka no longer held (retention) when the ingest had to read them again or for the first time")
+                .register(registry);
     }
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        Map<String, Long> stored = redis.offsets().await().atMost(REDIS_TIMEOUT);
+        if (partitions.isEmpty()) {
+            return;
+        }
+        Map<String, Long> stored;
+        try {
+            stored = redis.offsets().await().atMost(REDIS_TIMEOUT);
+        } catch (RuntimeException e) {
+            consumer.pause(partitions);
+            unpositioned.addAll(partitions);
+            Log.warnf("Assigned %s but Redis does not answer (%s): the partitions stay paused until it does",
+                    partitions, e.getMessage());
+            return;
+        }
+        position(consumer, partitions, stored);
+    }
+
+    /** Seeks newly assigned partitions after their stored offsets and takes them as owned. */
+    private void position(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, Map<String, Long> stored) {
+        Map<TopicPartition, Long> logStarts = logStarts(consumer, partitions);
         for (TopicPartition tp : partitions) {
             String field = RedisKeys.offsetField(tp.topic(), tp.partition());
             Long offset = stored.get(field);
+            long logStart = logStarts.getOrDefault(tp, 0L);
             if (offset != null) {
-                consumer.seek(tp, offset + 1);
+                countLost(tp, offset + 1, logStart);
+                consumer.seek(tp, Math.max(offset + 1, logStart));
             } else {
                 consumer.seekToBeginning(List.of(tp));
             }
@@ -74,14 +127,104 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         Log.infof("Assigned %s; resuming after the offsets stored in Redis", partitions);
     }
 
+    /** Positions the partitions left paused because Redis was away at their assignment. */
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> positionPaused() {
+        if (unpositioned.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
+        if (consumer == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return redis.offsets().ifNoItem().after(REDIS_TIMEOUT).fail()
+                .chain(stored -> consumer.runOnPollingThread(c -> {
+                    List<TopicPartition> ready = new ArrayList<>();
+                    for (TopicPartition tp : List.copyOf(unpositioned)) {
+                        if (c.assignment().contains(tp)) {
+                            ready.add(tp);
+                        }
+                        unpositioned.remove(tp);
+                    }
+                    if (!ready.isEmpty()) {
+                        position(c, ready, stored);
+                        c.resume(ready);
+                    }
+                    return null;
+                }))
+                .onFailure().invoke(e -> Log.debugf("Paused partitions wait for Redis: %s", e.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         owned.removeAll(partitions);
+        unpositioned.removeAll(partitions);
         try {
             // Let the batch in flight finish its Redis write before another consumer takes these partitions.
             inFlight.get(REVOKE_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             Log.warnf("The batch in flight did not finish within %d s of revoking %s", REVOKE_WAIT_SECONDS, partitions);
+        }
+    }
+
+    /**
+     * Resets the consumer to a state of memory that reflects {@code applied} ("topic/partition" → last applied
+     * offset): every assigned partition is seeked to its offset + 1 (its beginning when none), and what was
+     * fetched before the seek is dropped (see the class comment). Memory must already hold that state.
+     */
+    public Uni<Void> resetTo(Map<String, Long> applied) {
+        KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
+        if (consumer == null) {
+            reset(applied, Map.of());
+            return Uni.createFrom().voidItem();
+        }
+        return consumer.runOnPollingThread(c -> {
+            Map<String, Long> next = new HashMap<>();
+            Collection<TopicPartition> assigned = c.assignment();
+            Map<TopicPartition, Long> logStarts = logStarts(c, assigned);
+            for (TopicPartition tp : assigned) {
+                String field = RedisKeys.offsetField(tp.topic(), tp.partition());
+                Long last = applied.get(field);
+                long logStart = logStarts.getOrDefault(tp, 0L);
+                long from = last == null ? logStart : Math.max(last + 1, logStart);
+                if (last != null) {
+                    countLost(tp, last + 1, logStart);
+                }
+                c.seek(tp, from);
+                next.put(field, from);
+            }
+            return next;
+        }).invoke(next -> reset(applied, next)).replaceWithVoid();
+    }
+
+    private void reset(Map<String, Long> applied, Map<String, Long> next) {
+        Map<String, Resume> resumes = new HashMap<>();
+        next.forEach((field, from) -> {
+            Long before = known.get(field);
+            resumes.put(field, new Resume(from, before != null && before >= from ? before : Long.MAX_VALUE));
+        });
+        rebuilt(applied);
+        resumeAt.clear();
+        resumeAt.putAll(resumes);
+    }
+
+    private static Map<TopicPartition, Long> logStarts(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        try {
+            return consumer.beginningOffsets(partitions, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            Log.warnf("Could not read the log start of %s: %s", partitions, e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /** Records from {@code wanted} to {@code logStart} - 1 are gone from Kafka: loud, counted, never silent. */
+    private void countLost(TopicPartition tp, long wanted, long logStart) {
+        if (logStart > wanted) {
+            lostRecords.increment(logStart - wanted);
+            Log.errorf("Kafka no longer holds offsets %d..%d of %s (retention): their effect cannot be replayed and is"
+                    + " lost; the partition continues at %d. Keep the topic's retention longer than the time between"
+                    + " two reconciliations plus any outage.", wanted, logStart - 1, tp, logStart);
         }
     }
 
@@ -95,10 +238,10 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         if (!owned.contains(tp)) {
             return false;
         }
-        Long resume = resumeAt.get(field);
+        Resume resume = resumeAt.get(field);
         if (resume != null) {
-            if (offset != resume) {
-                return false; // fetched before a recovery's seek (issue 6): delivered again after it
+            if (!resume.accepts(offset)) {
+                return false; // fetched before a reset's seek: delivered again after it
             }
             resumeAt.remove(field);
         }
@@ -123,7 +266,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         return total;
     }
 
-    /** A copy of the known last applied offsets (issue 6: the reconciler's snapshot, taken between batches). */
+    /** A copy of the known last applied offsets (the reconciler's snapshot, taken between batches). */
     public Map<String, Long> knownOffsets() {
         return Map.copyOf(known);
     }
@@ -141,23 +284,18 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         rebuildNeeded = false;
     }
 
-    /**
-     * Reconciliation (issue 6): memory was reset to a checkpoint with these offsets and the consumer seeked
-     * each assigned partition to the offset in {@code next}, which is the first one to accept.
-     */
-    public void rebuiltAt(Map<String, Long> offsets, Map<String, Long> next) {
-        rebuilt(offsets);
-        resumeAt.clear();
-        resumeAt.putAll(next);
-    }
-
-    /** Whether a recovery's resume points are still pending (then records must be checked one by one, for real). */
+    /** Whether a reset's resume points are still pending (then records must be checked one by one, for real). */
     public boolean resuming() {
         return !resumeAt.isEmpty();
     }
 
     public boolean rebuildNeeded() {
         return rebuildNeeded;
+    }
+
+    /** Assigned partitions waiting, paused, for Redis to answer (for health). */
+    public Set<TopicPartition> waitingForRedis() {
+        return Set.copyOf(unpositioned);
     }
 
     public void batchStarted(CompletableFuture<Void> batch) {

@@ -28,12 +28,28 @@ public enum RejectReason {
     INVALID_VALUE,
     /** The ts is not an ISO-8601 instant. */
     INVALID_TS,
+    /** The event time (ts, or the record's) is outside the years 0001..9999 that every board can represent. */
+    TS_OUT_OF_RANGE,
+    /** The ts is further ahead of the time its record was produced than the configured skew allows. */
+    TS_IN_FUTURE,
     /** The record has no key: every event of an entity must share a partition, so the key is required. */
     MISSING_KEY,
     /** The record key is not {@code <board>/<entity>} of the event. */
     KEY_MISMATCH,
     /** The board does not exist and auto-creation is off. */
-    UNKNOWN_BOARD;
+    UNKNOWN_BOARD,
+    /** Auto-creation would create a board beyond the configured number of boards. */
+    BOARD_LIMIT,
+    /** The event's period no longer takes events: produced after its end plus the grace, or released. */
+    PERIOD_CLOSED,
+    /** The event would open a period beyond the board's limit of live periods. */
+    PERIOD_LIMIT,
+    /** The event would add an entity to a board period already at its limit of entries. */
+    ENTITY_LIMIT,
+    /** The event's resulting score would not be finite (an overflowing sum, a decayed value beyond a double). */
+    NON_FINITE_RESULT,
+    /** Applying the event failed in a way no rule foresaw (a defect, logged); the rest of its batch is applied. */
+    UNPROCESSABLE;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);

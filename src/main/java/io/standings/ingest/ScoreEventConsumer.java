@@ -9,7 +9,9 @@ import io.smallrye.mutiny.Uni;
 import io.standings.board.Board;
 import io.standings.board.BoardRegistry;
 import io.standings.board.Operation;
+import io.standings.board.PeriodRules;
 import io.standings.ingest.DeadLetterPublisher.DeadLetter;
+import io.standings.live.Erasures;
 import io.standings.live.LiveBoards;
 import io.standings.live.OffsetAdvance;
 import io.standings.live.RedisKeys;
@@ -63,7 +65,12 @@ public class ScoreEventConsumer {
     private final IngestStartup startup;
     private final SnapshotGate gate;
     private final RedisRecovery recovery;
+    private final BatchFolder.Limits limits;
+    private final Erasures erasures;
+    private final Counter erased;
     private final Counter applied;
+    private final Counter repliesLost;
+    private final Counter fences;
     private final Counter duplicates;
     private final DistributionSummary batchSize;
     private final Timer applyLatency;
@@ -71,14 +78,20 @@ public class ScoreEventConsumer {
     private final Counter preparedAheadUsed;
     private final Counter preparedAheadDiscarded;
     private volatile boolean stopping;
+    private volatile Throwable failed;
 
     public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisScoreStore redis,
             DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, MeterRegistry registry,
             @ConfigProperty(name = "standings.ingest.max-record-bytes") int maxRecordBytes, SnapshotGate gate,
-            RedisRecovery recovery) {
+            RedisRecovery recovery, PeriodRules periodRules,
+            @ConfigProperty(name = "standings.ingest.max-future-skew") Duration maxFutureSkew,
+            @ConfigProperty(name = "standings.boards.max-live-periods") int maxLivePeriods,
+            @ConfigProperty(name = "standings.boards.max-entries") long maxEntries, Erasures erasures) {
+        this.erasures = erasures;
         this.gate = gate;
         this.recovery = recovery;
-        this.parser = new EventParser(maxRecordBytes);
+        this.parser = new EventParser(maxRecordBytes, maxFutureSkew.toMillis());
+        this.limits = new BatchFolder.Limits(periodRules, maxLivePeriods, maxEntries);
         this.boards = boards;
         this.live = live;
         this.redis = redis;
@@ -86,6 +99,14 @@ public class ScoreEventConsumer {
         this.tracker = tracker;
         this.startup = startup;
         this.applied = Counter.builder("standings.events.applied").description("Valid score events applied")
+                .register(registry);
+        this.erased = Counter.builder("standings.events.erased")
+                .description("Replayed events of an entity erased after they were first applied, skipped").register(registry);
+        this.repliesLost = Counter.builder("standings.ingest.replies.lost")
+                .description("Batches whose Redis reply was lost after the script ran, found applied on the retry")
+                .register(registry);
+        this.fences = Counter.builder("standings.ingest.fences")
+                .description("Batches refused by Redis because another consumer had written their partition since")
                 .register(registry);
         this.duplicates = Counter.builder("standings.events.duplicates")
                 .description("Redelivered records skipped because their offset was already applied").register(registry);
@@ -129,9 +150,12 @@ public class ScoreEventConsumer {
     }
 
     /** A batch parsed and folded, with its Redis script built, ready to be written. */
-    private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, List<ScoreChange> changes,
-            List<OffsetAdvance> offsets, RedisScoreStore.BatchWrite write, Map<String, Object> overlay,
-            Map<String, Long> nextOffsets, long oldestTimestamp) {
+    private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, BatchFolder.Folded folded,
+            List<OffsetAdvance> offsets, RedisScoreStore.BatchWrite write, Map<String, Long> nextOffsets,
+            long oldestTimestamp) {
+        List<ScoreChange> changes() {
+            return folded.changes();
+        }
     }
 
     private Batch last;
@@ -157,7 +181,7 @@ public class ScoreEventConsumer {
         batch.speculated = speculative != null;
         Uni<Void> afterPrevious = previous == null ? Uni.createFrom().voidItem()
                 : Uni.createFrom().completionStage(previous.done);
-        // Issue 6: each batch holds the SnapshotGate, so a reconcile snapshot or a Redis-loss recovery sees
+        // Each batch holds the SnapshotGate, so a reconcile snapshot or a Redis-loss recovery sees
         // memory, Redis and offsets between two batches; a lost Redis is restored before the batch, and a
         // batch fenced because Redis lost its offsets is re-run after the recovery (it then skips or
         // applies each record against the checkpoint offsets).
@@ -170,27 +194,49 @@ public class ScoreEventConsumer {
                         if (!tracker.rebuildNeeded()) {
                             return Uni.createFrom().item(usable);
                         }
-                        return startup.rebuildIfNeeded().replaceWith(false);
+                        return untilDone("rebuild from Redis", startup::rebuildIfNeeded).replaceWith(false);
                     })
-                    .chain(stillUsable -> recovery.recoverIfLost().map(recovered -> stillUsable && !recovered))
+                    .chain(stillUsable -> untilDone("Redis-loss check", recovery::recoverIfLost)
+                            .map(recovered -> stillUsable && !recovered))
                     .chain(stillUsable -> write(records, batch, stillUsable ? ahead : null)
-                            .onFailure(FencedException.class).recoverWithUni(fenced -> recovery.recoverIfLost()
-                                    .chain(recovered -> {
-                                        batch.rewritten = true;
-                                        return recovered ? write(records, batch, null) : Uni.createFrom().failure(fenced);
-                                    })));
+                            .onFailure(FencedException.class).recoverWithUni(fenced -> {
+                                batch.rewritten = true;
+                                return untilDone("recovery after a fence", () -> afterFence((FencedException) fenced))
+                                        .chain(() -> write(records, batch, null));
+                            }));
         })).subscribe().with(ok -> {
             batch.sent.complete(null);
             batch.done.complete(null);
         }, failure -> {
             batch.clean = false;
-            if (batch.sent.isDone()) {
-                Log.errorf(failure, "An ingest batch failed after its Redis write was sent; the ingest stops at the next batch");
+            if (!stopping) {
+                // Every fault of a server is waited out above; what reaches here is a defect. Nothing after this
+                // batch is written (offsets stay where Redis has them): liveness turns DOWN, and a restart
+                // resumes from the offsets in Redis.
+                failed = failure;
+                Log.errorf(failure, "An ingest batch failed; the ingest stops and liveness is DOWN until a restart");
             }
             batch.sent.completeExceptionally(failure);
             batch.done.completeExceptionally(failure);
         });
         return Uni.createFrom().completionStage(batch.sent);
+    }
+
+    /**
+     * Runs {@code step} until it succeeds: a server that is away (Redis, PostgreSQL) is waited for with back-off,
+     * the batch holding the gate meanwhile, so the stream pauses instead of stopping. Not on shutdown.
+     */
+    private <T> Uni<T> untilDone(String what, java.util.function.Supplier<Uni<? extends T>> step) {
+        return Uni.createFrom().<T>deferred(step)
+                .onFailure(e -> !stopping && !(e instanceof FencedException))
+                .invoke(e -> Log.warnf("Ingest waits: %s failed, retrying: %s", what, e.getMessage()))
+                .onFailure(e -> !stopping && !(e instanceof FencedException)).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely();
+    }
+
+    /** The defect that stopped the ingest, or null while it runs (liveness). */
+    public Throwable failure() {
+        return failed;
     }
 
     /**
@@ -200,6 +246,7 @@ public class ScoreEventConsumer {
      */
     private Prepared prepare(ConsumerRecords<byte[], byte[]> records, Prepared pending) {
         List<ScoreEvent> events = new ArrayList<>(records.count());
+        List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.count());
         List<DeadLetter> rejected = new ArrayList<>();
         List<OffsetAdvance> offsets = new ArrayList<>(records.partitions().size());
         Map<String, Long> nextOffsets = new HashMap<>();
@@ -221,11 +268,14 @@ public class ScoreEventConsumer {
                 }
                 ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
                 if (parsed instanceof ParsedRecord.Valid valid) {
+                    if (!erasures.isEmpty() && erasures.covers(valid.event().entity(), field, record.offset())) {
+                        erased.increment(); // applied once, then erased: a replay must not bring it back
+                        continue;
+                    }
                     events.add(valid.event());
+                    sources.add(record);
                 } else if (parsed instanceof ParsedRecord.Rejected bad) {
                     rejected.add(new DeadLetter(record, bad));
-                    Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", record.topic(), record.partition(), record.offset(),
-                            bad.reason().code(), bad.detail());
                 }
             }
             if (last >= 0) {
@@ -234,47 +284,47 @@ public class ScoreEventConsumer {
             }
         }
         Map<String, Board> batchBoards = new HashMap<>();
-        BatchFolder.CurrentScores current = pending == null || pending.overlay().isEmpty() ? live::current
-                : (board, period, entity) -> {
-                    ScoreChange change = pendingChange(pending.overlay(), board, period, entity);
-                    if (change == null) {
-                        return live.current(board, period, entity);
-                    }
-                    return change.removed() ? null : new BatchFolder.Current(change.score(), change.reachedAt());
-                };
-        List<ScoreChange> changes = BatchFolder.fold(events, id -> batchBoards.computeIfAbsent(id, this::board), current);
-        Map<String, Object> overlay = new HashMap<>(Math.max(16, changes.size() * 2));
-        for (ScoreChange c : changes) {
-            overlay.merge(c.entity(), c, (a, b) -> {
-                List<ScoreChange> list = a instanceof ScoreChange one ? new ArrayList<>(List.of(one)) : castList(a);
-                list.add((ScoreChange) b);
-                return list;
-            });
-        }
-        RedisScoreStore.BatchWrite write = redis.prepare(changes, offsets, id -> batchBoards.get(id).order());
-        return new Prepared(records.count(), skipped, events.size(), rejected, changes, offsets, write, overlay,
-                nextOffsets, oldestTimestamp);
-    }
-
-    /** The overlay maps an entity to its one change, or to a list when the batch changed it on several boards or periods. */
-    private static ScoreChange pendingChange(Map<String, Object> overlay, String board, String period, String entity) {
-        Object found = overlay.get(entity);
-        if (found instanceof ScoreChange c) {
-            return c.board().equals(board) && c.period().equals(period) ? c : null;
-        }
-        if (found != null) {
-            for (ScoreChange c : castList(found)) {
-                if (c.board().equals(board) && c.period().equals(period)) {
-                    return c;
-                }
+        BatchFolder.LiveState state = live;
+        if (pending != null) {
+            PendingState overlay = new PendingState(live, pending.folded());
+            if (!overlay.isEmpty()) {
+                state = overlay;
             }
         }
-        return null;
+        BatchFolder.Folded folded = BatchFolder.fold(events, id -> batchBoards.computeIfAbsent(id, this::board), state,
+                limits, System.currentTimeMillis());
+        for (BatchFolder.Rejection r : folded.rejected()) {
+            ScoreEvent event = events.get(r.event());
+            rejected.add(new DeadLetter(sources.get(r.event()), new ParsedRecord.Rejected(r.reason(), r.detail(), event.id())));
+        }
+        if (Log.isDebugEnabled()) {
+            rejected.forEach(d -> Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", d.record().topic(), d.record().partition(),
+                    d.record().offset(), d.rejection().reason().code(), d.rejection().detail()));
+        }
+        RedisScoreStore.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order());
+        return new Prepared(records.count(), skipped, events.size() - folded.rejected().size(), rejected, folded, offsets,
+                write, nextOffsets, oldestTimestamp);
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<ScoreChange> castList(Object o) {
-        return (List<ScoreChange>) o;
+    /**
+     * What a fenced batch does before it is written again. The stored offset says what happened: missing or
+     * behind what this batch continues from, Redis lost part of its state (an evicted key, a failover that
+     * lost a tail) and is restored from the checkpoint; ahead of it, another consumer wrote the partition
+     * (this instance lost it without noticing, or took it over from one that did), and memory re-syncs with
+     * Redis. Either way nothing is lost or counted twice: the batch is prepared again against the new state.
+     */
+    private Uni<Void> afterFence(FencedException fenced) {
+        fences.increment();
+        return recovery.recoverIfLost().chain(recovered -> {
+            if (recovered) {
+                return Uni.createFrom().voidItem();
+            }
+            if (fenced.lostState()) {
+                return recovery.recoverNow(fenced.getMessage());
+            }
+            Log.warnf("%s; re-syncing memory with Redis", fenced.getMessage());
+            return startup.resync();
+        });
     }
 
     /**
@@ -307,7 +357,11 @@ public class ScoreEventConsumer {
                         .indefinitely())
                 .map(result -> {
                     if (!result.applied()) {
-                        throw new FencedException(result.fencedField(), result.storedOffset());
+                        throw new FencedException(result.fencedField(), result.storedOffset(), expectedOffset(p, result));
+                    }
+                    if (result.alreadyApplied()) {
+                        repliesLost.increment();
+                        Log.infof("A batch's Redis reply was lost after its script ran; found applied on the retry");
                     }
                     live.apply(p.changes(), id -> board(id).order());
                     tracker.advanced(p.offsets());
@@ -330,8 +384,11 @@ public class ScoreEventConsumer {
         ScoreEvent event = valid.event();
         Board board = boards.findOrCreate(event.board()).orElse(null);
         if (board == null) {
-            return new ParsedRecord.Rejected(RejectReason.UNKNOWN_BOARD, "board '" + event.board() + "' does not exist",
-                    event.id());
+            return boards.autoCreateAtLimit()
+                    ? new ParsedRecord.Rejected(RejectReason.BOARD_LIMIT, "board '" + event.board()
+                            + "' does not exist and auto-creation stops at standings.boards.max-boards", event.id())
+                    : new ParsedRecord.Rejected(RejectReason.UNKNOWN_BOARD, "board '" + event.board() + "' does not exist",
+                            event.id());
         }
         Operation op = event.op() != null ? event.op() : board.operator();
         if (board.decay() != null && op != Operation.REMOVE && !(event.value() > 0)) {
@@ -345,14 +402,43 @@ public class ScoreEventConsumer {
         return boards.find(id).orElseThrow();
     }
 
+    private static Long expectedOffset(Prepared p, RedisScoreStore.ApplyResult result) {
+        for (OffsetAdvance o : p.offsets()) {
+            if (o.field().equals(result.fencedField())) {
+                return o.expected();
+            }
+        }
+        return null;
+    }
+
     /**
-     * Another consumer has written a partition this instance was applying: it lost the partition without
-     * noticing (a zombie). Nothing was written; failing the channel stops this instance's ingest, its
-     * health turns DOWN, and a restart resumes from the offsets in Redis.
+     * Redis refused a batch: a partition's stored offset is not the one the batch continues from. Nothing was
+     * written.
      */
     static final class FencedException extends IllegalStateException {
-        FencedException(String field, String stored) {
-            super("Fenced: partition " + field + " was advanced to offset " + stored + " by another consumer");
+        private final boolean lostState;
+
+        FencedException(String field, String stored, Long expected) {
+            super(describe(field, stored, expected));
+            this.lostState = lostState(stored, expected);
+        }
+
+        /** Missing or behind: Redis lost state. Ahead (or present where none was expected): another writer. */
+        static boolean lostState(String stored, Long expected) {
+            if (stored == null || stored.isEmpty()) {
+                return expected != null;
+            }
+            return expected != null && Long.parseLong(stored) < expected;
+        }
+
+        boolean lostState() {
+            return lostState;
+        }
+
+        private static String describe(String field, String stored, Long expected) {
+            return "Fenced: partition " + field + " stands at offset " + (stored == null || stored.isEmpty() ? "none" : stored)
+                    + " in Redis, the batch continues from " + (expected == null ? "none" : expected)
+                    + (lostState(stored, expected) ? " (Redis lost it)" : " (another consumer wrote it)");
         }
     }
 }

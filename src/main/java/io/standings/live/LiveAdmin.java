@@ -34,8 +34,10 @@ public class LiveAdmin {
     private final LiveBoards live;
     private final RedisScoreStore redis;
     private final BoardRegistry boards;
+    private final Erasures erasures;
 
-    public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisScoreStore redis, BoardRegistry boards) {
+    public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisScoreStore redis, BoardRegistry boards, Erasures erasures) {
+        this.erasures = erasures;
         this.gate = gate;
         this.live = live;
         this.redis = redis;
@@ -109,9 +111,14 @@ public class LiveAdmin {
         return live.quarantineState().isQuarantined(board, entity);
     }
 
-    /** Removes the entity from every board, in memory and Redis (PostgreSQL follows at the next reconciliation). */
-    public Uni<Outcome> erase(String entity) {
+    /**
+     * Removes the entity from every board, in memory and Redis, between two batches, and records its tombstone
+     * at the position the live state has reached ({@code position}, read under the gate), so that no replay
+     * brings it back. PostgreSQL is the caller's part ({@code reconcile.EntityErasure}).
+     */
+    public Uni<Outcome> erase(String entity, java.util.function.Supplier<Map<String, Long>> position) {
         return gate.run(() -> {
+            erasures.put(entity, position.get());
             Map<String, Entry> ranked = live.rankedEverywhere(entity);
             List<String> heldPeriods = new ArrayList<>(live.quarantineState().periodsHolding(entity));
             Set<String> boards = new TreeSet<>();

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * period before or after a batch, never in between. A rebuild from Redis swaps the whole map at once.
  */
 @ApplicationScoped
-public class LiveBoards {
+public class LiveBoards implements BatchFolder.LiveState {
 
     /** Told which boards a batch changed, after the batch is visible to readers. */
     @FunctionalInterface
@@ -78,7 +78,33 @@ public class LiveBoards {
         return BoardIndex.bulkLoad(order, entries);
     }
 
+    /** Entries of the board period, ranked and held by the quarantine. */
+    @Override
+    public long entries(String board, String period) {
+        String bp = RedisKeys.boardPeriod(board, period);
+        RankIndex index = indexes.get(bp);
+        return (index == null ? 0 : index.size()) + quarantine.heldCount(bp);
+    }
+
+    /** Board periods of the board that hold at least one entry, ranked or held. */
+    @Override
+    public Set<String> livePeriods(String board) {
+        Set<String> live = new HashSet<>();
+        indexes.forEach((bp, index) -> {
+            if (index.size() > 0 && RedisKeys.isPeriodOf(bp, board)) {
+                live.add(bp);
+            }
+        });
+        quarantine.heldCounts().keySet().forEach(bp -> {
+            if (RedisKeys.isPeriodOf(bp, board)) {
+                live.add(bp);
+            }
+        });
+        return live;
+    }
+
     /** The state the fold starts from. */
+    @Override
     public BatchFolder.Current current(String board, String period, String entity) {
         String bp = RedisKeys.boardPeriod(board, period);
         if (quarantine.isQuarantined(board, entity)) {
@@ -158,9 +184,10 @@ public class LiveBoards {
         return new LinkedHashMap<>(indexes);
     }
 
-    /** Lets go of one board period (a closed period past its retention). */
+    /** Lets go of one board period (a closed period past its retention), ranked and held entries alike. */
     public void releasePeriod(String boardPeriod) {
         indexes.remove(boardPeriod);
+        quarantine.releasePeriod(boardPeriod);
         synchronized (changed) {
             changed.remove(boardPeriod);
         }

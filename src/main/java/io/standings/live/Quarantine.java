@@ -33,6 +33,23 @@ public class Quarantine {
         return entries == null ? null : entries.get(entity);
     }
 
+    /** Held entries of one board period. */
+    public int heldCount(String boardPeriod) {
+        Map<String, Entry> entries = held.get(boardPeriod);
+        return entries == null ? 0 : entries.size();
+    }
+
+    /** Every board period with held entries ("board@period" → how many). */
+    Map<String, Integer> heldCounts() {
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        held.forEach((bp, entries) -> {
+            if (!entries.isEmpty()) {
+                counts.put(bp, entries.size());
+            }
+        });
+        return counts;
+    }
+
     void add(String board, String entity) {
         quarantined.add(member(board, entity));
     }
@@ -71,6 +88,10 @@ public class Quarantine {
             }
         }
         return boards;
+    }
+
+    void releasePeriod(String boardPeriod) {
+        held.remove(boardPeriod);
     }
 
     void removeBoard(String board) {

@@ -9,6 +9,7 @@ import io.standings.index.Entry;
 import io.standings.index.Order;
 import io.standings.index.RankIndex;
 import java.util.HashSet;
+import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +36,21 @@ public class RedisRebuilder {
         this.quarantine = quarantine;
     }
 
+    /**
+     * The entries an index can hold. The ingest never writes a non-finite score; one found in Redis (written by
+     * another program, or an older version) is left out loudly, so that it can never keep the service from
+     * starting.
+     */
+    private static List<Entry> loadable(String boardPeriod, List<Entry> entries) {
+        List<Entry> bad = entries.stream().filter(e -> !Double.isFinite(e.score())).toList();
+        if (bad.isEmpty()) {
+            return entries;
+        }
+        Log.errorf("Redis %s holds %d entries with a non-finite score (e.g. '%s'): left out of memory; the next"
+                + " reconciliation audit rewrites Redis from memory", boardPeriod, bad.size(), bad.get(0).entity());
+        return entries.stream().filter(e -> Double.isFinite(e.score())).toList();
+    }
+
     /** Rebuilds every index and returns the partition offsets ("topic/partition" → last applied) it reflects. */
     public Uni<Map<String, Long>> rebuild() {
         long started = System.nanoTime();
@@ -50,7 +66,7 @@ public class RedisRebuilder {
                         }
                         Order order = board.get().order();
                         return redis.readPeriod(bp, order)
-                                .invoke(entries -> rebuilt.put(bp, LiveBoards.loadIndex(order, entries)))
+                                .invoke(entries -> rebuilt.put(bp, LiveBoards.loadIndex(order, loadable(bp, entries))))
                                 .chain(() -> redis.readHeld(bp, order))
                                 .invoke(entries -> {
                                     if (!entries.isEmpty()) {

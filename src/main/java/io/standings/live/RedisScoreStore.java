@@ -44,9 +44,13 @@ public class RedisScoreStore {
     private final String applySha;
     private final Quarantine quarantine;
 
-    /** The outcome of {@link #apply}. */
-    public record ApplyResult(boolean applied, String fencedField, String storedOffset) {
-        static final ApplyResult APPLIED = new ApplyResult(true, null, null);
+    /**
+     * The outcome of {@link #apply}: applied now, found applied already (the reply of an earlier attempt of the
+     * same batch was lost), or fenced on a partition whose stored offset is not the one the batch continues from.
+     */
+    public record ApplyResult(boolean applied, boolean alreadyApplied, String fencedField, String storedOffset) {
+        static final ApplyResult APPLIED = new ApplyResult(true, false, null, null);
+        static final ApplyResult ALREADY_APPLIED = new ApplyResult(true, true, null, null);
     }
 
     public RedisScoreStore(Redis redis, Quarantine quarantine,
@@ -239,10 +243,11 @@ public class RedisScoreStore {
     }
 
     private static ApplyResult toResult(Response response) {
-        if (response.get(0).toInteger() == 1) {
-            return ApplyResult.APPLIED;
-        }
-        return new ApplyResult(false, response.get(1).toString(), response.get(2).toString());
+        return switch (response.get(0).toInteger()) {
+            case 1 -> ApplyResult.APPLIED;
+            case 2 -> ApplyResult.ALREADY_APPLIED;
+            default -> new ApplyResult(false, false, response.get(1).toString(), response.get(2).toString());
+        };
     }
 
     /** The last applied offset of every partition, by "topic/partition". */

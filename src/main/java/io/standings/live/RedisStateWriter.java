@@ -45,11 +45,21 @@ public class RedisStateWriter {
                 .replaceWithVoid();
     }
 
-    /** Whether Redis holds any offsets or board periods under the prefix. */
-    public Uni<Boolean> holdsState() {
-        return redis.batch(List.of(Request.cmd(Command.EXISTS).arg(keys.offsets()),
-                Request.cmd(Command.EXISTS).arg(keys.periods())))
-                .map(rs -> rs.get(0).toInteger() + rs.get(1).toInteger() > 0);
+    /**
+     * Redis's {@code maxmemory-policy}, or null when it cannot be read (CONFIG disabled, as on some managed
+     * services).
+     */
+    public Uni<String> evictionPolicy() {
+        return redis.send(Request.cmd(Command.CONFIG).arg("GET").arg("maxmemory-policy"))
+                .map(r -> {
+                    if (r == null || r.size() == 0) {
+                        return null;
+                    }
+                    // RESP2 answers [name, value]; RESP3 a map.
+                    Response v = r.get("maxmemory-policy");
+                    return v != null ? v.toString() : r.size() > 1 ? r.get(1).toString() : null;
+                })
+                .onFailure().recoverWithNull();
     }
 
     /** Deletes every key under the prefix (SCAN MATCH prefix* + UNLINK), so a restore starts from nothing. */
@@ -148,9 +158,10 @@ public class RedisStateWriter {
         return redis.batch(requests).replaceWithVoid();
     }
 
-    /** Removes one board period (a closed period past its retention). */
+    /** Removes one board period (a closed period past its retention), its held entries too. */
     public Uni<Void> releasePeriod(String boardPeriod) {
-        return redis.batch(List.of(Request.cmd(Command.UNLINK).arg(keys.ranks(boardPeriod)).arg(keys.members(boardPeriod)),
+        return redis.batch(List.of(Request.cmd(Command.UNLINK).arg(keys.ranks(boardPeriod)).arg(keys.members(boardPeriod))
+                        .arg(keys.held(boardPeriod)),
                 Request.cmd(Command.SREM).arg(keys.periods()).arg(boardPeriod))).replaceWithVoid();
     }
 

@@ -4,14 +4,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
-import org.eclipse.microprofile.health.Readiness;
+import io.smallrye.health.api.HealthGroup;
 
 /**
- * Readiness of the durable side: DOWN while reconciliation fails (PostgreSQL away), with the time of the
- * last successful run. Ingest and reads go on meanwhile; the check only says the checkpoint is not moving.
+ * The durable side, in the ingest health group: DOWN while reconciliation fails (PostgreSQL away), with the
+ * time of the last successful run. Ingest and reads go on meanwhile; the check only says the checkpoint is
+ * not moving.
  */
 @ApplicationScoped
-@Readiness
+@HealthGroup("ingest")
 public class ReconcileHealth implements HealthCheck {
 
     private final Reconciler reconciler;

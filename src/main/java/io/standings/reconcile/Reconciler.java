@@ -10,8 +10,10 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.standings.board.Board;
 import io.standings.board.BoardRegistry;
+import io.standings.board.PeriodRules;
 import io.standings.index.RankIndex;
 import io.standings.ingest.PartitionTracker;
+import io.standings.live.Erasures;
 import io.standings.live.LiveBoards;
 import io.standings.live.Quarantine;
 import io.standings.live.MemberCodec;
@@ -72,7 +74,8 @@ public class Reconciler {
     private final boolean enabled;
     private final Duration snapshotTimeout;
     private final Duration maxBackoff;
-    private final Duration retention;
+    private final PeriodRules periodRules;
+    private final Erasures erasures;
     private final SnapshotGate runs = new SnapshotGate();
 
     private final Timer duration;
@@ -136,7 +139,8 @@ public class Reconciler {
             @ConfigProperty(name = "standings.reconcile.snapshot-timeout") Duration snapshotTimeout,
             @ConfigProperty(name = "standings.reconcile.max-backoff") Duration maxBackoff,
             @ConfigProperty(name = "standings.reconcile.pause-factor", defaultValue = "2") double pauseFactor,
-            @ConfigProperty(name = "standings.periods.retention") Duration retention) {
+            PeriodRules periodRules, Erasures erasures) {
+        this.erasures = erasures;
         this.live = live;
         this.quarantine = quarantine;
         this.tracker = tracker;
@@ -150,7 +154,7 @@ public class Reconciler {
         this.snapshotTimeout = snapshotTimeout;
         this.maxBackoff = maxBackoff;
         this.pauseFactor = Math.max(0, pauseFactor);
-        this.retention = retention;
+        this.periodRules = periodRules;
         this.duration = Timer.builder("standings.reconcile.duration").description("Time of one reconcile run")
                 .register(registry);
         this.snapshotTime = Timer.builder("standings.reconcile.snapshot")
@@ -207,6 +211,11 @@ public class Reconciler {
                 });
     }
 
+    /** Runs {@code work} with no reconciliation run in progress (and none starting until it ends). */
+    public <T> Uni<T> exclusive(java.util.function.Supplier<Uni<? extends T>> work) {
+        return runs.run(work);
+    }
+
     /** Holds the advisory lock on a dedicated connection; re-checks the connection every run. */
     private Uni<Boolean> leader() {
         if (lockConnection != null) {
@@ -249,8 +258,9 @@ public class Reconciler {
             long writeStarted = System.nanoTime();
             return checkpoints.write(writes, snap.offsets, snap.quarantine).chain(written -> {
                 long writeMs = (System.nanoTime() - writeStarted) / 1_000_000;
-                // Committed: what was pending is in PostgreSQL now.
+                // Committed: what was pending is in PostgreSQL now, and no replay can start before these offsets.
                 syncedEpoch = snap.epoch;
+                erasures.prune(snap.offsets);
                 pending.clear();
                 for (Checkpoints.PeriodWrite w : writes) {
                     if (w.rowsWritten > 0 || w.generation > 0) {
@@ -383,6 +393,13 @@ public class Reconciler {
                 continue;
             }
             Checkpoints.Current current = currents.get(p.boardPeriod);
+            if (current != null && current.releasedAt() != null) {
+                // A released period's frozen ranking never changes; the ingest takes no event for it, so memory
+                // holding it again is a defect: say so, and leave PostgreSQL as it is.
+                Log.errorf("Memory holds %s, released at %s: not written; its frozen ranking stays as it is",
+                        p.boardPeriod, current.releasedAt());
+                continue;
+            }
             Checkpoints.PeriodWrite w = new Checkpoints.PeriodWrite(p);
             w.fullSync = fullSync || repairNext.contains(p.boardPeriod) || current == null;
             if (!w.fullSync) {
@@ -411,7 +428,8 @@ public class Reconciler {
                 }
             }
             w.noCurrent = current == null;
-            w.close = PeriodClock.isClosed(board, p.period, now) && (current == null || current.closedAt() == null);
+            w.close = periodRules.closed(PeriodRules.endMillis(board, p.period), now)
+                    && (current == null || current.closedAt() == null);
             if (w.fullSync || w.upserts.length > 0 || w.deletes.length > 0 || w.close) {
                 writes.add(w);
             }
@@ -437,11 +455,10 @@ public class Reconciler {
         for (PeriodSnapshot p : snap.periods.values()) {
             Board board = boards.find(p.board).orElse(null);
             Checkpoints.Current current = currents.get(p.boardPeriod);
-            if (board == null || current == null || current.closedAt() == null || !PeriodClock.isClosed(board, p.period, now)) {
+            if (board == null || current == null || current.closedAt() == null) {
                 continue;
             }
-            Instant end = PeriodClock.endOf(board, p.period);
-            if (end != null && end.plus(retention).toEpochMilli() < now) {
+            if (periodRules.released(PeriodRules.endMillis(board, p.period), now)) {
                 chain = chain.chain(() -> gate.run(() -> {
                     live.releasePeriod(p.boardPeriod);
                     return redis.releasePeriod(p.boardPeriod);

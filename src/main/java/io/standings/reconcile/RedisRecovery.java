@@ -4,14 +4,13 @@ import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.standings.board.Board;
 import io.standings.board.BoardRegistry;
 import io.standings.index.Entry;
 import io.standings.index.Keys;
 import io.standings.index.RankIndex;
 import io.standings.ingest.PartitionTracker;
+import io.standings.live.Erasures;
 import io.standings.live.LiveBoards;
 import io.standings.live.Quarantine;
 import io.standings.live.RedisKeys;
@@ -26,28 +25,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
+import io.smallrye.health.api.HealthGroup;
 
 /**
  * Invariant 3: no data loss when Redis loses everything. Redis holds a marker key while it holds the
  * state it was given; when the marker is gone (a restart without persistence, FLUSHALL), Standings
  * restores Redis from the PostgreSQL checkpoint (entity_score + ingest_checkpoint, one consistent read),
  * resets memory to the same checkpoint, makes the ingest continue from the checkpoint offsets + 1 and
- * replays Kafka from there. The whole recovery runs while holding the {@link SnapshotGate}, i.e. between
- * two ingest batches, and readiness is DOWN meanwhile (reads keep being served from memory).
+ * replays Kafka from there ({@link PartitionTracker#resetTo}). The whole recovery runs while holding the {@link SnapshotGate}, i.e. between
+ * two ingest batches; the ingest health group is DOWN meanwhile (reads keep being served from memory).
  *
  * <p>Checked before every ingest batch (inside the gate), when a batch is fenced, and every
  * {@code standings.recovery.check-interval} so that an idle stream notices too. docs/reconciliation.md.
  */
 @ApplicationScoped
-@Readiness
+@HealthGroup("ingest")
 @Default
 public class RedisRecovery implements HealthCheck {
-
-    static final String CHANNEL = "score-events";
 
     private final RedisStateWriter redis;
     private final Checkpoints checkpoints;
@@ -56,13 +52,14 @@ public class RedisRecovery implements HealthCheck {
     private final PartitionTracker tracker;
     private final BoardRegistry boards;
     private final SnapshotGate gate;
-    private final KafkaClientService kafka;
+    private final Erasures erasures;
     private volatile boolean armed;
     private volatile boolean recovering;
     private final AtomicLong recoveries = new AtomicLong();
 
     public RedisRecovery(RedisStateWriter redis, Checkpoints checkpoints, LiveBoards live, Quarantine quarantine,
-            PartitionTracker tracker, BoardRegistry boards, SnapshotGate gate, KafkaClientService kafka) {
+            PartitionTracker tracker, BoardRegistry boards, SnapshotGate gate, Erasures erasures) {
+        this.erasures = erasures;
         this.redis = redis;
         this.quarantine = quarantine;
         this.checkpoints = checkpoints;
@@ -70,26 +67,39 @@ public class RedisRecovery implements HealthCheck {
         this.tracker = tracker;
         this.boards = boards;
         this.gate = gate;
-        this.kafka = kafka;
     }
 
     /**
-     * At start-up, before memory is rebuilt from Redis: an empty Redis while PostgreSQL holds a checkpoint
-     * means Redis lost everything while Standings was down: restore it from the checkpoint first.
+     * At start-up, before memory is rebuilt from Redis. A Redis without the marker is not trusted: it may have
+     * lost everything while Standings was down, or hold half of a restore that was killed (scores without the
+     * offsets they reflect). With a PostgreSQL checkpoint it is restored from it, whatever it holds. Without one,
+     * state it holds was written by ingest batches, each with its offsets, and is kept.
      */
     public Uni<Void> restoreIfEmpty() {
-        return redis.markerExists().chain(marker -> {
+        return redis.evictionPolicy().invoke(policy -> {
+            if (policy != null && policy.startsWith("allkeys-")) {
+                Log.errorf("Redis runs with maxmemory-policy %s: it may evict Standings' keys (which have no expiry)."
+                        + " Standings then restores from PostgreSQL and replays Kafka, but set noeviction (or a volatile-*"
+                        + " policy) and give Redis the memory it needs.", policy);
+            }
+        }).chain(() -> redis.markerExists()).chain(marker -> {
             if (marker) {
                 return Uni.createFrom().voidItem();
             }
-            return redis.holdsState().chain(holds -> holds
-                    ? redis.setMarker() // state written before markers existed: keep it
-                    : checkpoints.readCheckpoint().chain(cp -> cp.offsets().isEmpty() && cp.periods().isEmpty()
-                            ? redis.setMarker() // a fresh start
-                            : restoreRedis(cp).invoke(() -> Log.warnf(
-                                    "Redis was empty at start-up: restored %d board periods from the PostgreSQL checkpoint",
-                                    cp.periods().size()))));
+            return checkpoints.readCheckpoint().map(this::withoutErased).chain(cp -> {
+                if (!cp.offsets().isEmpty() || !cp.periods().isEmpty()) {
+                    return restoreRedis(cp).invoke(() -> Log.warnf(
+                            "Redis had no marker at start-up: restored %d board periods from the PostgreSQL checkpoint",
+                            cp.periods().size()));
+                }
+                return redis.setMarker(); // a fresh start, or batches' state with its offsets
+            });
         }).invoke(() -> armed = true);
+    }
+
+    /** Loads the erasure tombstones (start-up, before anything is restored or replayed). */
+    public Uni<Void> loadErasures() {
+        return checkpoints.erasures().invoke(erasures::replaceAll).replaceWithVoid();
     }
 
     /** Runs a recovery if Redis lost its state; the caller holds the gate. True if it recovered. */
@@ -99,6 +109,16 @@ public class RedisRecovery implements HealthCheck {
         }
         return redis.markerExists().chain(marker -> marker ? Uni.createFrom().item(false)
                 : recover().replaceWith(true));
+    }
+
+    /**
+     * Runs a recovery although the marker is there: Redis lost part of its state (the offsets a batch continues
+     * from are gone or went back, as when an eviction policy dropped keys). The caller holds the gate.
+     */
+    public Uni<Void> recoverNow(String why) {
+        Log.errorf("Redis lost part of its state (%s): restoring it from the PostgreSQL checkpoint. Redis must run"
+                + " with maxmemory-policy noeviction (or a volatile-* policy): Standings' keys have no expiry.", why);
+        return recover();
     }
 
     @Scheduled(every = "${standings.recovery.check-interval}", delayed = "${standings.recovery.check-interval}",
@@ -127,13 +147,13 @@ public class RedisRecovery implements HealthCheck {
         long started = System.nanoTime();
         Log.warnf("Redis lost its state (marker %s is gone): restoring from the PostgreSQL checkpoint",
                 redis.keys().marker());
-        return checkpoints.readCheckpoint()
+        return checkpoints.readCheckpoint().map(this::withoutErased)
                 .onFailure().invoke(e -> Log.warnf("Cannot read the checkpoint yet, retrying: %s", e.getMessage()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).indefinitely()
                 .chain(cp -> restoreRedis(cp).replaceWith(cp))
                 .chain(cp -> {
                     resetMemory(cp);
-                    return seekToCheckpoint(cp.offsets());
+                    return tracker.resetTo(cp.offsets());
                 })
                 .invoke(() -> {
                     recoveries.incrementAndGet();
@@ -142,6 +162,31 @@ public class RedisRecovery implements HealthCheck {
                             (System.nanoTime() - started) / 1_000_000);
                 })
                 .onFailure().invoke(e -> Log.errorf(e, "Recovery from the Redis loss failed; will retry"));
+    }
+
+    /**
+     * The checkpoint without the entities erased since it was written (the erasure deletes their rows too, but an
+     * erasure whose PostgreSQL part has not committed yet must hold as well).
+     */
+    private Checkpoints.Checkpoint withoutErased(Checkpoints.Checkpoint cp) {
+        if (erasures.isEmpty()) {
+            return cp;
+        }
+        Map<String, List<Object[]>> periods = new java.util.LinkedHashMap<>();
+        cp.periods().forEach((bp, rows) -> periods.put(bp, rows.stream().filter(r -> !erasures.isErased((String) r[0])).toList()));
+        java.util.Set<String> quarantined = new java.util.HashSet<>();
+        cp.quarantine().quarantined().forEach(mark -> {
+            if (!erasures.isErased(mark.substring(mark.indexOf('/') + 1))) {
+                quarantined.add(mark);
+            }
+        });
+        Map<String, Map<String, Entry>> held = new HashMap<>();
+        cp.quarantine().held().forEach((bp, entries) -> {
+            Map<String, Entry> kept = new HashMap<>(entries);
+            kept.keySet().removeIf(erasures::isErased);
+            held.put(bp, kept);
+        });
+        return new Checkpoints.Checkpoint(cp.offsets(), periods, new Checkpoints.QuarantineState(quarantined, held));
     }
 
     /** Wipes the prefix, then writes every board period, the offsets and last the marker. */
@@ -186,37 +231,6 @@ public class RedisRecovery implements HealthCheck {
         live.replaceAll(indexes);
         // The quarantine goes back to the checkpoint too: held scores replayed from Kafka otherwise count twice.
         quarantine.replaceAll(cp.quarantine().quarantined(), cp.quarantine().held());
-    }
-
-    /**
-     * Makes the consumer continue after the checkpoint: seeks every assigned partition to its checkpoint
-     * offset + 1 (or its beginning), and tells the tracker to accept, per partition, nothing but that next
-     * offset first: records fetched before the seek are dropped and fetched again.
-     */
-    private Uni<Void> seekToCheckpoint(Map<String, Long> offsets) {
-        KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
-        if (consumer == null) {
-            tracker.rebuilt(offsets);
-            return Uni.createFrom().voidItem();
-        }
-        return consumer.runOnPollingThread(c -> {
-            Map<String, Long> next = new HashMap<>();
-            List<TopicPartition> fromStart = new ArrayList<>();
-            for (TopicPartition tp : c.assignment()) {
-                Long last = offsets.get(RedisKeys.offsetField(tp.topic(), tp.partition()));
-                if (last != null) {
-                    c.seek(tp, last + 1);
-                    next.put(RedisKeys.offsetField(tp.topic(), tp.partition()), last + 1);
-                } else {
-                    fromStart.add(tp);
-                }
-            }
-            if (!fromStart.isEmpty()) {
-                c.seekToBeginning(fromStart);
-                c.beginningOffsets(fromStart).forEach((tp, o) -> next.put(RedisKeys.offsetField(tp.topic(), tp.partition()), o));
-            }
-            return next;
-        }).invoke(next -> tracker.rebuiltAt(offsets, next)).replaceWithVoid();
     }
 
     public long recoveries() {

@@ -52,7 +52,9 @@ class BoardLifecycleIT {
         Instant now = Instant.now();
         Instant lastWeek = now.minus(Duration.ofDays(7));
         run.send("weekly/now", "{\"board\":\"weekly\",\"entity\":\"now\",\"value\":3,\"ts\":\"" + now + "\"}");
-        run.send("weekly/old", "{\"board\":\"weekly\",\"entity\":\"old\",\"value\":5,\"ts\":\"" + lastWeek + "\"}");
+        // Produced last week, delivered now: in time for last week's period.
+        run.sendProducedAt("weekly/old", "{\"board\":\"weekly\",\"entity\":\"old\",\"value\":5,\"ts\":\"" + lastWeek
+                + "\"}", lastWeek.toEpochMilli());
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/boards/weekly/entries/now")
                 .then().statusCode(200).body("score", equalTo(3.0f)).body("total", equalTo(1)));

@@ -25,7 +25,7 @@ class EventParserTest {
                 "{\"id\":\"e-000123\",\"board\":\"arena\",\"entity\":\"player-42\",\"op\":\"incr\",\"value\":25,"
                         + "\"ts\":\"2026-11-21T10:00:00.123Z\"}");
         assertThat(parsed).isEqualTo(new ParsedRecord.Valid(new ScoreEvent("e-000123", "arena", "player-42",
-                Operation.INCR, 25, Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli())));
+                Operation.INCR, 25, Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli(), RECORD_TS)));
     }
 
     @Test

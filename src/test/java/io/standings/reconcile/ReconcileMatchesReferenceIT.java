@@ -333,9 +333,10 @@ class ReconcileMatchesReferenceIT {
         LiveStateAssertions.assertPostgresRankingEquals(run, "rdrift", "all", reference);
     }
 
+    /** Sends an event stamped as produced at its own time (so an event of yesterday is in time for yesterday). */
     private void send(String board, String entity, String op, double value, long ts) {
-        run.sendAsync(board + "/" + entity, "{\"board\":\"" + board + "\",\"entity\":\"" + entity + "\",\"op\":\"" + op
-                + "\",\"value\":" + value + ",\"ts\":\"" + Instant.ofEpochMilli(ts) + "\"}");
+        run.sendAsyncProducedAt(board + "/" + entity, "{\"board\":\"" + board + "\",\"entity\":\"" + entity
+                + "\",\"op\":\"" + op + "\",\"value\":" + value + ",\"ts\":\"" + Instant.ofEpochMilli(ts) + "\"}", ts);
         if (!"rdesc".equals(board) && !"rasc".equals(board) && !"rdaily".equals(board)) {
             produced++;
         }

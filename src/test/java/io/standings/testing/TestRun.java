@@ -109,6 +109,29 @@ public final class TestRun implements AutoCloseable {
         }
     }
 
+    /**
+     * Produces one record stamped as produced at {@code producedAt} (epoch ms; the broker keeps CreateTime) and
+     * waits for the acknowledgement: an event produced within its period and delivered late.
+     */
+    public synchronized RecordMetadata sendProducedAt(String key, String value, long producedAt) {
+        try {
+            return producer().send(new ProducerRecord<>(topic(), null, producedAt, key.getBytes(StandardCharsets.UTF_8),
+                    value.getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not produce to " + topic(), e);
+        }
+    }
+
+    /** {@link #sendAsync(String, String)} with the record stamped as produced at {@code producedAt} (epoch ms). */
+    public synchronized java.util.concurrent.Future<RecordMetadata> sendAsyncProducedAt(String key, String value,
+            long producedAt) {
+        return producer().send(new ProducerRecord<>(topic(), null, producedAt, key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** Produces without waiting; call {@link #flush()} to wait for every record sent so far. */
     public synchronized java.util.concurrent.Future<RecordMetadata> sendAsync(String key, String value) {
         return producer().send(new ProducerRecord<>(topic(), key == null ? null : key.getBytes(StandardCharsets.UTF_8),

@@ -1,0 +1,97 @@
+package io.standings.ingest;
+
+import java.util.ArrayList;
+import io.standings.live.RedisKeys;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The live state as it will be once a batch whose Redis write is in flight is in memory: the state in memory
+ * overlaid with that batch's changes and counts. The next batch is folded on it while Redis runs the
+ * previous batch's script, and while memory may be taking that batch: every answer is the same before and
+ * after it does.
+ */
+final class PendingState implements BatchFolder.LiveState {
+
+    private final BatchFolder.LiveState base;
+    /** Entity → its change, or the list of its changes when the batch changed it in several board periods. */
+    private final Map<String, Object> byEntity;
+    /** Entries after the pending batch of each board period whose entries it moves; the others it leaves as they are. */
+    private final Map<String, Long> entriesAfter;
+
+    PendingState(BatchFolder.LiveState base, BatchFolder.Folded pending) {
+        this.base = base;
+        this.entriesAfter = pending.entriesAfter();
+        this.byEntity = new HashMap<>(Math.max(16, pending.changes().size() * 2));
+        for (ScoreChange c : pending.changes()) {
+            byEntity.merge(c.entity(), c, (a, b) -> {
+                List<ScoreChange> list = a instanceof ScoreChange one ? new ArrayList<>(List.of(one)) : castList(a);
+                list.add((ScoreChange) b);
+                return list;
+            });
+        }
+    }
+
+    /** Whether the pending batch changes nothing the fold reads: then the base state is as good. */
+    boolean isEmpty() {
+        return byEntity.isEmpty() && entriesAfter.isEmpty();
+    }
+
+    @Override
+    public BatchFolder.Current current(String board, String period, String entity) {
+        ScoreChange change = pendingChange(board, period, entity);
+        if (change == null) {
+            return base.current(board, period, entity);
+        }
+        return change.removed() ? null : new BatchFolder.Current(change.score(), change.reachedAt());
+    }
+
+    /**
+     * Exact whether or not memory has applied the pending batch yet: a board period the batch moves is read from
+     * the batch's own count, any other from memory, which the batch does not change.
+     */
+    @Override
+    public long entries(String board, String period) {
+        Long after = entriesAfter.get(board + "@" + period);
+        return after != null ? after : base.entries(board, period);
+    }
+
+    @Override
+    public Set<String> livePeriods(String board) {
+        Set<String> periods = new HashSet<>();
+        for (String bp : base.livePeriods(board)) {
+            if (!entriesAfter.containsKey(bp)) {
+                periods.add(bp);
+            }
+        }
+        entriesAfter.forEach((bp, count) -> {
+            if (count > 0 && RedisKeys.isPeriodOf(bp, board)) {
+                periods.add(bp);
+            }
+        });
+        return periods;
+    }
+
+    private ScoreChange pendingChange(String board, String period, String entity) {
+        Object found = byEntity.get(entity);
+        if (found instanceof ScoreChange c) {
+            return c.board().equals(board) && c.period().equals(period) ? c : null;
+        }
+        if (found != null) {
+            for (ScoreChange c : castList(found)) {
+                if (c.board().equals(board) && c.period().equals(period)) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<ScoreChange> castList(Object o) {
+        return (List<ScoreChange>) o;
+    }
+}
