@@ -56,7 +56,10 @@ public class BoardRepository {
     }
 
     public Uni<Boolean> delete(String id) {
-        return pool.preparedQuery("DELETE FROM board WHERE id = $1").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+        return pool.withTransaction(conn -> conn.preparedQuery("DELETE FROM quarantine_mark WHERE board = $1")
+                .execute(Tuple.of(id))
+                .chain(() -> conn.preparedQuery("DELETE FROM board WHERE id = $1").execute(Tuple.of(id)))
+                .map(rows -> rows.rowCount() == 1));
     }
 
     /** The insert parameters of a board, in the column order of both statements above. */

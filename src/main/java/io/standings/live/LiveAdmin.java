@@ -12,9 +12,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Admin changes to the live state — quarantine, restore, erasure — applied to Redis and then to memory,
- * holding the same {@link SnapshotGate} as each ingest batch, so they never interleave with a batch
- * (nor with a reconciliation snapshot).
+ * Admin changes to the live state — quarantine, restore, erasure — applied to PostgreSQL's durable record
+ * (quarantine marks, erasure tombstones), then Redis, then memory, holding the same {@link SnapshotGate} as
+ * each ingest batch, so they never interleave with a batch (nor with a reconciliation snapshot). A failed
+ * call changes nothing that a retry would not complete.
  */
 @ApplicationScoped
 public class LiveAdmin {
@@ -35,9 +36,12 @@ public class LiveAdmin {
     private final RedisScoreStore redis;
     private final BoardRegistry boards;
     private final Erasures erasures;
+    private final QuarantineMarks marks;
 
-    public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisScoreStore redis, BoardRegistry boards, Erasures erasures) {
+    public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisScoreStore redis, BoardRegistry boards, Erasures erasures,
+            QuarantineMarks marks) {
         this.erasures = erasures;
+        this.marks = marks;
         this.gate = gate;
         this.live = live;
         this.redis = redis;
@@ -82,7 +86,9 @@ public class LiveAdmin {
                 return Uni.createFrom().item(new Outcome(false, Set.of()));
             }
             Map<String, Entry> entries = live.entriesOf(board.id(), entity);
-            return redis.setQuarantined(board.id(), entity, entries, board.order(), true)
+            return marks.mark(board.id(), entity)
+                    .chain(() -> redis.setQuarantined(board.id(), entity, entries, board.order(), true)
+                            .onFailure().call(() -> marks.unmark(board.id(), entity).onFailure().recoverWithNull()))
                     .invoke(() -> {
                         live.quarantine(board.id(), entity, entries);
                         live.notifyChanged(Set.of(board.id()));
@@ -98,7 +104,9 @@ public class LiveAdmin {
                 return Uni.createFrom().item(new Outcome(false, Set.of()));
             }
             Map<String, Entry> held = live.heldEntriesOf(board.id(), entity);
-            return redis.setQuarantined(board.id(), entity, held, board.order(), false)
+            return marks.unmark(board.id(), entity)
+                    .chain(() -> redis.setQuarantined(board.id(), entity, held, board.order(), false)
+                            .onFailure().call(() -> marks.mark(board.id(), entity).onFailure().recoverWithNull()))
                     .invoke(() -> {
                         live.restore(board.id(), entity, held, board.order());
                         live.notifyChanged(Set.of(board.id()));

@@ -241,18 +241,12 @@ public class Checkpoints {
     }
 
     /**
-     * The quarantine as of the checkpoint, rewritten whole (two small tables: entities under review). Without
-     * it a Redis loss would lose the held scores and the marks, and replaying Kafka from the checkpoint
-     * would add the replayed events a second time to held scores that memory kept.
+     * The held entries of quarantined entities as of the checkpoint, rewritten whole (entities under review: a
+     * small table). Without them a Redis loss would lose the held scores, and replaying Kafka from the
+     * checkpoint would add the replayed events a second time to held scores that memory kept. The marks are
+     * not part of the checkpoint: the admin API writes them when it is called ({@code quarantine_mark}).
      */
     private static Uni<Void> writeQuarantine(SqlConnection conn, QuarantineState q) {
-        List<String> qBoards = new ArrayList<>();
-        List<String> qEntities = new ArrayList<>();
-        for (String mark : q.quarantined()) {
-            int slash = mark.indexOf('/');
-            qBoards.add(mark.substring(0, slash));
-            qEntities.add(mark.substring(slash + 1));
-        }
         List<String> boards = new ArrayList<>();
         List<String> periods = new ArrayList<>();
         List<String> entities = new ArrayList<>();
@@ -268,11 +262,7 @@ public class Checkpoints {
                 reached.add(e.reachedAt());
             });
         });
-        return conn.query("DELETE FROM quarantine_checkpoint; DELETE FROM held_score").execute()
-                .chain(() -> qBoards.isEmpty() ? Uni.createFrom().voidItem() : conn.preparedQuery("""
-                        INSERT INTO quarantine_checkpoint (board, entity) SELECT * FROM unnest($1::text[], $2::text[])
-                        """).execute(Tuple.tuple().addArrayOfString(qBoards.toArray(String[]::new))
-                                .addArrayOfString(qEntities.toArray(String[]::new))).replaceWithVoid())
+        return conn.query("DELETE FROM held_score").execute()
                 .chain(() -> boards.isEmpty() ? Uni.createFrom().voidItem() : conn.preparedQuery("""
                         INSERT INTO held_score (board, period, entity, score, reached_at)
                         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[])
@@ -719,9 +709,12 @@ public class Checkpoints {
                 .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull()));
     }
 
-    /** The quarantine of the checkpoint; held entries of released board periods are left out like their scores. */
+    /**
+     * The quarantine marks as they are now, and the held entries of the checkpoint; held entries of released
+     * board periods are left out like their scores.
+     */
     private static Uni<QuarantineState> readQuarantine(SqlConnection conn) {
-        return conn.query("SELECT board, entity FROM quarantine_checkpoint").execute().chain(marks -> conn.query("""
+        return conn.query("SELECT board, entity FROM quarantine_mark").execute().chain(marks -> conn.query("""
                 SELECT h.board, h.period, h.entity, h.score, h.reached_at FROM held_score h
                 WHERE NOT EXISTS (SELECT 1 FROM ranking_current c WHERE c.board = h.board AND c.period = h.period
                     AND c.released_at IS NOT NULL)
@@ -768,7 +761,7 @@ public class Checkpoints {
                 .chain(() -> conn.preparedQuery("""
                         WITH s AS (DELETE FROM entity_score WHERE entity = $1 RETURNING 1),
                         h AS (DELETE FROM held_score WHERE entity = $1 RETURNING 1),
-                        q AS (DELETE FROM quarantine_checkpoint WHERE entity = $1 RETURNING 1),
+                        q AS (DELETE FROM quarantine_mark WHERE entity = $1 RETURNING 1),
                         r AS (DELETE FROM ranking WHERE entity = $1 RETURNING bp_id, generation),
                         n AS (SELECT bp_id, generation, count(*) AS removed FROM r GROUP BY bp_id, generation),
                         c AS (UPDATE ranking_current cur SET entries = cur.entries - n.removed FROM n

@@ -86,7 +86,7 @@ public class RedisRecovery implements HealthCheck {
             if (marker) {
                 return Uni.createFrom().voidItem();
             }
-            return checkpoints.readCheckpoint().map(this::withoutErased).chain(cp -> {
+            return checkpoints.readCheckpoint().map(this::asRestorable).chain(cp -> {
                 if (!cp.offsets().isEmpty() || !cp.periods().isEmpty()) {
                     return restoreRedis(cp).invoke(() -> Log.warnf(
                             "Redis had no marker at start-up: restored %d board periods from the PostgreSQL checkpoint",
@@ -147,7 +147,7 @@ public class RedisRecovery implements HealthCheck {
         long started = System.nanoTime();
         Log.warnf("Redis lost its state (marker %s is gone): restoring from the PostgreSQL checkpoint",
                 redis.keys().marker());
-        return checkpoints.readCheckpoint().map(this::withoutErased)
+        return checkpoints.readCheckpoint().map(this::asRestorable)
                 .onFailure().invoke(e -> Log.warnf("Cannot read the checkpoint yet, retrying: %s", e.getMessage()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).indefinitely()
                 .chain(cp -> restoreRedis(cp).replaceWith(cp))
@@ -165,28 +165,36 @@ public class RedisRecovery implements HealthCheck {
     }
 
     /**
-     * The checkpoint without the entities erased since it was written (the erasure deletes their rows too, but an
-     * erasure whose PostgreSQL part has not committed yet must hold as well).
+     * The checkpoint as it must be restored now: without the entities erased since it was written (the erasure
+     * deletes their rows too, but one whose PostgreSQL part has not committed yet must hold as well), and every
+     * entry placed by the quarantine marks as they are now (a quarantine or restore since the checkpoint moves
+     * an entity between ranked and held; its events after the checkpoint are replayed onto that placement).
      */
-    private Checkpoints.Checkpoint withoutErased(Checkpoints.Checkpoint cp) {
-        if (erasures.isEmpty()) {
-            return cp;
-        }
-        Map<String, List<Object[]>> periods = new java.util.LinkedHashMap<>();
-        cp.periods().forEach((bp, rows) -> periods.put(bp, rows.stream().filter(r -> !erasures.isErased((String) r[0])).toList()));
-        java.util.Set<String> quarantined = new java.util.HashSet<>();
+    private Checkpoints.Checkpoint asRestorable(Checkpoints.Checkpoint cp) {
+        java.util.Set<String> marks = new java.util.HashSet<>();
         cp.quarantine().quarantined().forEach(mark -> {
             if (!erasures.isErased(mark.substring(mark.indexOf('/') + 1))) {
-                quarantined.add(mark);
+                marks.add(mark);
             }
         });
+        Map<String, List<Object[]>> ranked = new java.util.LinkedHashMap<>();
         Map<String, Map<String, Entry>> held = new HashMap<>();
-        cp.quarantine().held().forEach((bp, entries) -> {
-            Map<String, Entry> kept = new HashMap<>(entries);
-            kept.keySet().removeIf(erasures::isErased);
-            held.put(bp, kept);
+        java.util.function.BiConsumer<String, Entry> place = (bp, e) -> {
+            if (erasures.isErased(e.entity())) {
+                return;
+            }
+            if (marks.contains(Quarantine.member(RedisKeys.boardOf(bp), e.entity()))) {
+                held.computeIfAbsent(bp, k -> new HashMap<>()).put(e.entity(), e);
+            } else {
+                ranked.computeIfAbsent(bp, k -> new ArrayList<>()).add(new Object[] {e.entity(), e.score(), e.reachedAt()});
+            }
+        };
+        cp.periods().forEach((bp, rows) -> {
+            ranked.computeIfAbsent(bp, k -> new ArrayList<>());
+            rows.forEach(r -> place.accept(bp, new Entry((String) r[0], (Double) r[1], (Long) r[2])));
         });
-        return new Checkpoints.Checkpoint(cp.offsets(), periods, new Checkpoints.QuarantineState(quarantined, held));
+        cp.quarantine().held().forEach((bp, entries) -> entries.values().forEach(e -> place.accept(bp, e)));
+        return new Checkpoints.Checkpoint(cp.offsets(), ranked, new Checkpoints.QuarantineState(marks, held));
     }
 
     /** Wipes the prefix, then writes every board period, the offsets and last the marker. */

@@ -122,6 +122,23 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** An admin call ({@code PUT}, {@code POST}, {@code DELETE}) with the test key and an optional JSON body. */
+    public HttpResponse<String> admin(String method, String path, String jsonBody) {
+        HttpRequest.BodyPublisher body = jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(jsonBody);
+        try {
+            return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+                    .header("X-API-Key", environment.getOrDefault("STANDINGS_ADMIN_API_KEY", ""))
+                    .header("Content-Type", "application/json").method(method, body).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public int starts() {
         return starts;
     }
