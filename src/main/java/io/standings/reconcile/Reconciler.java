@@ -533,7 +533,8 @@ public class Reconciler {
     private Uni<String> auditPostgres(PeriodSnapshot p, Map<String, Long> counts, Checkpoints.Current current,
             Snapshot snap) {
         long count = counts.getOrDefault(p.boardPeriod, 0L);
-        if (boards.find(p.board).isEmpty()) {
+        if (boards.find(p.board).isEmpty() || (current != null && current.releasedAt() != null)) {
+            // A released period's frozen ranking is never repaired from memory either (plan() says why).
             return Uni.createFrom().nullItem();
         }
         if (count != p.size || current == null || current.entries() != p.size) {
