@@ -45,7 +45,8 @@ public class QuarantineResource {
     public Uni<EntityState> quarantine(@PathParam("board") String boardId, @PathParam("entity") String entity) {
         Board board = lookup.board(boardId);
         BoardLookup.entity(entity);
-        return admin.quarantine(board, entity).map(o -> new EntityState(entity, boardId, true, o.changed(), o.periods()));
+        return admin.quarantine(board, entity).map(o -> new EntityState(entity, boardId, true, o.changed(), o.periods()))
+                .onFailure(e -> !(e instanceof ProblemException)).transform(QuarantineResource::unavailable);
     }
 
     @DELETE
@@ -57,6 +58,12 @@ public class QuarantineResource {
     public Uni<EntityState> restore(@PathParam("board") String boardId, @PathParam("entity") String entity) {
         Board board = lookup.board(boardId);
         BoardLookup.entity(entity);
-        return admin.restore(board, entity).map(o -> new EntityState(entity, boardId, false, o.changed(), o.periods()));
+        return admin.restore(board, entity).map(o -> new EntityState(entity, boardId, false, o.changed(), o.periods()))
+                .onFailure(e -> !(e instanceof ProblemException)).transform(QuarantineResource::unavailable);
+    }
+
+    /** PostgreSQL or Redis away: nothing changed that a retry would not complete. */
+    private static ProblemException unavailable(Throwable e) {
+        return ProblemException.unavailable("the change did not complete (" + e.getMessage() + "); call it again: it is idempotent", 5);
     }
 }

@@ -17,7 +17,7 @@ import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
- * The authoritative rankings in PostgreSQL (issue 6): keyset pages of a board period's current ranking
+ * The authoritative rankings in PostgreSQL: keyset pages of a board period's current ranking
  * generation, and the frozen rankings of closed periods. Every page is one statement, so it never mixes
  * generations; a cursor names its generation, which stays readable until the one after the next switch.
  */

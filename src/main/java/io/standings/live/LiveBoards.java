@@ -65,7 +65,7 @@ public class LiveBoards implements BatchFolder.LiveState {
         asOf.accumulateAndGet(appliedRecords, Math::max);
     }
 
-    // Reconciliation (issue 6): the entities changed since the reconciler last drained them, per board
+    // Reconciliation: the entities changed since the reconciler last drained them, per board
     // period, and an epoch that moves whenever the whole state is replaced (then everything is written again).
     private final Map<String, Set<String>> changed = new HashMap<>();
     private volatile long epoch;

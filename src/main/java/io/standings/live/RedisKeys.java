@@ -78,7 +78,7 @@ public final class RedisKeys {
         return prefix + "offsets";
     }
 
-    /** Present while Redis holds the state it was given (issue 6: Redis-loss detection). */
+    /** Present while Redis holds the state it was given: its absence tells a Redis loss. */
     public String marker() {
         return prefix + "marker";
     }

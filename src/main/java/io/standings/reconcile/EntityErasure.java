@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * PostgreSQL transaction its checkpoint rows, quarantine marks and every ranking generation — current, kept
  * for paging, frozen and released — with a tombstone that keeps a Redis-loss replay from bringing it back
  * ({@link Erasures}). No reconciliation runs meanwhile, so no snapshot taken before the erasure is written
- * after it. Idempotent: an erasure that failed half-way (PostgreSQL away) is completed by calling it again.
+ * after it; one runs right after it, so that the checkpoint is past the erasure. Idempotent: an erasure that
+ * failed half-way (PostgreSQL away) is completed by calling it again.
  */
 @ApplicationScoped
 public class EntityErasure {
@@ -43,6 +44,10 @@ public class EntityErasure {
             position.set(tracker.knownOffsets());
             return position.get();
         }).chain(live -> checkpoints.erase(entity, position.get())
-                        .map(rows -> new Outcome(live.changed() || rows > 0, live.periods()))));
+                        .map(rows -> new Outcome(live.changed() || rows > 0, live.periods()))))
+                // A checkpoint past the erasure, so that no Redis-loss replay starts before it: a replay across it
+                // would judge the events before it without the entity, and the board periods' limits of entries
+                // and periods could then take an event that was refused while the entity held its place.
+                .call(() -> reconciler.reconcileNow());
     }
 }

@@ -40,7 +40,7 @@ import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Reconciliation (issue 6), every {@code standings.reconcile.interval}, on one instance at a time (the
+ * Reconciliation, every {@code standings.reconcile.interval}, on one instance at a time (the
  * holder of a PostgreSQL advisory lock on a dedicated connection), without blocking the event loop:
  *
  * <ol>
@@ -251,8 +251,8 @@ public class Reconciler {
         OffsetDateTime startedAt = OffsetDateTime.now();
         // The snapshot drained the changed entities out of memory: keep them pending at once, so that a failure
         // before the commit (PostgreSQL going away right after the leader check, in currents() or the write)
-        // leaves them for the next run. They used to be merged only in plan(), after currents(): a failure
-        // there lost them, and PostgreSQL kept their old scores until the audit happened to notice.
+        // leaves them for the next run; merged any later, a failure in between would lose them, and PostgreSQL
+        // would keep their old scores until the audit happened to notice.
         return snapshot().invoke(this::keepPending).chain(snap -> checkpoints.currents().chain(currents -> {
             List<Checkpoints.PeriodWrite> writes = plan(snap, currents);
             long writeStarted = System.nanoTime();

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
  * Erasure removes an entity from every place it lives — memory, Redis (ranked and held), and every PostgreSQL
  * row: the checkpoint's scores and held scores, its quarantine marks, the current ranking generation, the one
  * kept for paging, a closed period's frozen ranking and a released period's archive — and a Redis loss right
- * after it does not bring it back, although Kafka still holds events of it newer than the checkpoint. Only
- * events produced after the erasure add it again; the tombstone goes once a checkpoint passes it.
+ * after it does not bring it back, although Kafka still holds events of it newer than the checkpoint (its
+ * tombstone, kept while the checkpoint is before the erasure, skips them). Only events produced after the
+ * erasure add it again; the tombstone goes with the checkpoint the erasure runs.
  */
 @QuarkusTest
 @TestProfile(ManualReconcileProfile.class)
@@ -99,26 +100,36 @@ class ErasureEverywhereIT {
         awaitApplied(produced);
         given().get("/api/v1/boards/gall/entries/victim").then().statusCode(200).body("score", equalTo(110f));
 
-        admin().delete("/api/v1/entities/victim").then().statusCode(200).body("changed", equalTo(true));
+        // The erasure's own checkpoint fails (its table is away): every store is erased, the call answers 503,
+        // and the tombstone stays, since the checkpoint is still before the erasure.
+        execute("ALTER TABLE ingest_checkpoint RENAME TO ingest_checkpoint_away");
+        admin().delete("/api/v1/entities/victim").then().statusCode(503).header("Retry-After", "5")
+                .contentType("application/problem+json");
         assertGone();
         assertThat(count("SELECT entries FROM ranking_current WHERE board = 'gall'")).isEqualTo(gallEntries - 1);
         assertThat(count("SELECT count(*) FROM erasure WHERE entity = 'victim'")).as("tombstone").isEqualTo(1);
 
-        // A Redis loss before any checkpoint: restored from the checkpoint, Kafka replayed, victim stays gone.
+        // A Redis loss then: restored from the checkpoint before the erasure, Kafka replayed from it past victim's
+        // newer event, which the tombstone skips: victim stays gone.
         long before = recovery.recoveries();
         run.flushRedis();
+        await().atMost(Duration.ofSeconds(30)).until(recovery::recovering); // and retries: the checkpoint is away
+        execute("ALTER TABLE ingest_checkpoint_away RENAME TO ingest_checkpoint");
         await().atMost(Duration.ofSeconds(60)).until(() -> recovery.recoveries() > before);
         awaitApplied(produced);
         assertGone();
         given().get("/api/v1/boards/gall/entries/other").then().statusCode(200).body("score", equalTo(11f));
 
-        // Produced after the erasure: the entity is back with that event alone; the next checkpoint drops the tombstone.
+        // Called again it completes: the checkpoint passes the erasure and drops the tombstone.
+        admin().delete("/api/v1/entities/victim").then().statusCode(200).body("changed", equalTo(false));
+        assertThat(count("SELECT count(*) FROM erasure")).as("tombstones").isZero();
+
+        // Produced after the erasure: the entity is back with that event alone.
         run.send("gall/victim", event("gall", "victim", 3, null));
         produced++;
         awaitApplied(produced);
         given().get("/api/v1/boards/gall/entries/victim").then().statusCode(200).body("score", equalTo(3f));
         reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
-        assertThat(count("SELECT count(*) FROM erasure")).as("tombstones").isZero();
         assertThat(count("SELECT count(*) FROM entity_score WHERE entity = 'victim'")).isEqualTo(1);
     }
 

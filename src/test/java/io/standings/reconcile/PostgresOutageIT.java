@@ -27,7 +27,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 6 fault test: PostgreSQL stops for a while during ingest, then comes back. The application's
+ * A fault test: PostgreSQL stops for a while during ingest, then comes back. The application's
  * reactive datasource goes through a {@link TcpProxy} (the shared server keeps running); cutting it resets
  * every connection and refuses new ones. Meanwhile events keep being applied and reads keep answering from
  * memory, and readiness reports the checkpoint DOWN; after the restore reconciliation catches up: PostgreSQL

@@ -56,7 +56,7 @@ public final class LiveStateAssertions {
 
     /**
      * The current ranking generation of a board period in PostgreSQL equals the reference, row by row:
-     * entity, score, reachedAt, and ROW_NUMBER / RANK / DENSE_RANK, ties included (issue 6).
+     * entity, score, reachedAt, and ROW_NUMBER / RANK / DENSE_RANK, ties included.
      */
     public static void assertPostgresRankingEquals(TestRun run, String board, String period, ReferenceBoard reference)
             throws java.sql.SQLException {
