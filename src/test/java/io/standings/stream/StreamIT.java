@@ -217,7 +217,7 @@ class StreamIT {
         SseClient second = SseClient.open(url("/api/v1/boards/s-bye/entries/x/stream"));
         await().atMost(Duration.ofSeconds(10)).until(() -> first.events().size() >= 1 && second.events().size() >= 1);
         assertThat(subscriptions.count()).isEqualTo(before + 2);
-        given().header("X-API-Key", "test-admin-key").get("/api/v1/admin/stats").then().statusCode(200)
+        given().header("X-API-Key", TestRun.ADMIN_KEY).get("/api/v1/admin/stats").then().statusCode(200)
                 .body("sseSubscriptions", org.hamcrest.Matchers.equalTo(before + 2));
         first.close();
         second.close();
