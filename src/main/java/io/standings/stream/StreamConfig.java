@@ -12,7 +12,14 @@ public interface StreamConfig {
     @WithDefault("10000")
     int maxSubscriptions();
 
-    /** The Retry-After of that 503. */
+    /**
+     * Concurrent subscriptions one client (see {@link SubscriptionRegistry#clientOf}) may hold; more are
+     * answered 429 with Retry-After.
+     */
+    @WithDefault("50")
+    int maxSubscriptionsPerClient();
+
+    /** The Retry-After of that 503 and of the per-client 429. */
     @WithDefault("5s")
     Duration retryAfter();
 

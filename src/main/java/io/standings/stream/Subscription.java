@@ -32,6 +32,8 @@ final class Subscription {
 
     final Board board;
     final Topic topic;
+    /** Who opened it, for the per-client cap ({@link SubscriptionRegistry#clientOf}). */
+    final String client;
     private final EventSink sink;
     private final Consumer<Subscription> onClose;
     private final LongConsumer pushDelay;
@@ -47,9 +49,10 @@ final class Subscription {
     private long lastEventNanos;
     private long lastWriteNanos;
 
-    Subscription(Board board, Topic topic, EventSink sink, Consumer<Subscription> onClose, LongConsumer pushDelay,
-            long now) {
+    Subscription(Board board, Topic topic, String client, EventSink sink, Consumer<Subscription> onClose,
+            LongConsumer pushDelay, long now) {
         this.board = board;
+        this.client = client;
         this.pushDelay = pushDelay;
         this.topic = topic;
         this.sink = sink;
