@@ -63,6 +63,6 @@ public class EntryStreamResource {
         Board board = lookup.board(boardId);
         BoardLookup.entity(entity);
         subscriptions.open(board, Subscription.Topic.entry(board.id(), entity), SubscriptionRegistry.clientOf(request),
-                new JaxrsEventSink(sink, sse));
+                new JaxrsEventSink(sink, sse, request));
     }
 }

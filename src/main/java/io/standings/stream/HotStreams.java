@@ -44,7 +44,7 @@ public class HotStreams {
         Board board = reads.plainBoard(ctx);
         int limit = board == null ? -1 : Params.plainLimit(ctx.queryParam("limit"));
         if (limit < 0 || subscriptions.open(board, Subscription.Topic.top(board.id(), limit),
-                SubscriptionRegistry.clientOf(ctx.request()), () -> new VertxEventSink(ctx.response()))
+                SubscriptionRegistry.clientOf(ctx.request()), () -> new VertxEventSink(ctx.request()))
                 != SubscriptionRegistry.Opened.OPENED) {
             ctx.next();
         }
@@ -55,7 +55,7 @@ public class HotStreams {
         String entity = board == null ? null : ctx.pathParam("entity");
         if (entity == null || !Ids.isValidEntity(entity) || subscriptions.open(board,
                 Subscription.Topic.entry(board.id(), entity), SubscriptionRegistry.clientOf(ctx.request()),
-                () -> new VertxEventSink(ctx.response())) != SubscriptionRegistry.Opened.OPENED) {
+                () -> new VertxEventSink(ctx.request())) != SubscriptionRegistry.Opened.OPENED) {
             ctx.next();
         }
     }

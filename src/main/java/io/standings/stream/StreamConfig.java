@@ -31,6 +31,13 @@ public interface StreamConfig {
     @WithDefault("50ms")
     Duration minInterval();
 
+    /**
+     * A subscription whose connection has not drained for this long (its client stopped reading) is
+     * dropped: the connection is closed and what was queued for it discarded.
+     */
+    @WithDefault("30s")
+    Duration stallTimeout();
+
     /** How often changed boards are recomputed and pending states flushed. */
     @WithDefault("25ms")
     Duration tick();

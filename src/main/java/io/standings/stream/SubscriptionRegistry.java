@@ -61,6 +61,7 @@ public class SubscriptionRegistry {
     private final Timer pushDelay;
     private final Counter refusedForClient;
     private final Counter refusedForInstance;
+    private final Counter stalledClosed;
 
     public SubscriptionRegistry(StreamConfig config, StreamStates states, MeterRegistry meters) {
         this.config = config;
@@ -75,6 +76,9 @@ public class SubscriptionRegistry {
                 .description("Stream requests refused because a cap was reached").register(meters);
         this.refusedForInstance = Counter.builder("standings.sse.refused").tag("limit", "instance")
                 .description("Stream requests refused because a cap was reached").register(meters);
+        this.stalledClosed = Counter.builder("standings.sse.stalled.closed")
+                .description("Subscriptions dropped because their connection did not drain for the stall timeout")
+                .register(meters);
     }
 
     /**
@@ -147,7 +151,8 @@ public class SubscriptionRegistry {
         }
         try {
             subscription.offer(topic.isTop() ? states.top(board, topic.limit()) : states.entry(board, topic.entity()));
-            subscription.flush(now, config.minInterval().toNanos(), config.heartbeat().toNanos());
+            subscription.flush(now, config.minInterval().toNanos(), config.heartbeat().toNanos(),
+                    config.stallTimeout().toNanos());
         } catch (RuntimeException e) {
             subscription.close(); // never leak a slot of the caps
             throw e;
@@ -177,6 +182,9 @@ public class SubscriptionRegistry {
         if (all.remove(subscription)) {
             count.decrementAndGet();
             releaseClientSlot(subscription.client);
+            if (subscription.stalled()) {
+                stalledClosed.increment();
+            }
         }
         if (subscription.loop() != null) {
             Set<Subscription> ofLoop = byLoop.get(subscription.loop());

@@ -68,6 +68,6 @@ public class TopStreamResource {
         Board board = lookup.board(boardId);
         int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, Params.DEFAULT_LIMIT);
         subscriptions.open(board, Subscription.Topic.top(board.id(), limit), SubscriptionRegistry.clientOf(request),
-                new JaxrsEventSink(sink, sse));
+                new JaxrsEventSink(sink, sse, request));
     }
 }

@@ -36,7 +36,9 @@ class StreamIT {
     public static class ShortHeartbeat implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("standings.sse.heartbeat", "300ms");
+            // The stalled-client test below leaves a client unread for 40 changes: no stall timeout may cut it
+            // (StreamLimitsIT tests the timeout).
+            return Map.of("standings.sse.heartbeat", "300ms", "standings.sse.stall-timeout", "5m");
         }
     }
 
