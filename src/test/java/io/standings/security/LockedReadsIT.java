@@ -79,6 +79,17 @@ class LockedReadsIT {
         given().header("X-API-Key", TestRun.ADMIN_KEY).get("/api/v1/boards/b/top").then().statusCode(404);
     }
 
+    /** What docs/security.md lists as not behind the key: the operational endpoints and the live page. */
+    @Test
+    void operationalEndpointsAndThePageStayOpen() {
+        for (String path : List.of("/q/health/live", "/q/health/ready", "/q/metrics", "/q/openapi", "/")) {
+            int status = given().get(path).then().extract().statusCode();
+            assertThat(status).as(path).isIn(200, 503); // readiness may still be DOWN; never 401
+        }
+        given().get("/q/metrics").then().statusCode(200);
+        given().get("/").then().statusCode(200);
+    }
+
     @Test
     void streamsWithTheKeyAreServed() {
         try (SseClient client = SseClient.open("http://localhost:" + RestAssured.port + "/api/v1/boards/b/top/stream",
