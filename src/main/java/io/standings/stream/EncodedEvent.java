@@ -60,22 +60,13 @@ final class EncodedEvent {
     ByteBuf tail() {
         ByteBuf t = tail;
         if (t == null) {
-            ByteBuf heap = Unpooled.buffer(tailLength());
-            writeTail(heap);
-            ByteBuffer direct = ByteBuffer.allocateDirect(heap.readableBytes());
-            heap.readBytes(direct);
-            t = Unpooled.wrappedBuffer(direct.flip().asReadOnlyBuffer());
+            byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+            ByteBuffer direct = ByteBuffer.allocateDirect(EVENT.length + nameBytes.length + DATA.length + json.length
+                    + END.length);
+            direct.put(EVENT).put(nameBytes).put(DATA).put(json).put(END).flip();
+            t = Unpooled.wrappedBuffer(direct.asReadOnlyBuffer());
             tail = t;
         }
         return t;
-    }
-
-    private int tailLength() {
-        return EVENT.length + name.length() + DATA.length + json.length + END.length;
-    }
-
-    private void writeTail(ByteBuf out) {
-        out.writeBytes(EVENT).writeCharSequence(name, StandardCharsets.US_ASCII);
-        out.writeBytes(DATA).writeBytes(json).writeBytes(END);
     }
 }

@@ -104,7 +104,7 @@ class AdminKeyRuleTest {
         assertThat(AdminKeyRule.violations("3f1c9a07be52d46e8801c3fa5b9e2d7c60a4f18e93b2c5d7")).isEmpty();
         // the test profile's key
         assertThat(AdminKeyRule.violations(TestRun.ADMIN_KEY)).isEmpty();
-        // deploy/k8s/secret.yaml's placeholder and the compose file's former default are refused
+        // deploy/k8s/secret.yaml's placeholder and other placeholder-looking keys are refused
         assertThat(AdminKeyRule.violations("CHANGE-ME-placeholder")).hasSize(2)
                 .anySatisfy(v -> assertThat(v).contains(PLACEHOLDER))
                 .anySatisfy(v -> assertThat(v).contains("it has 21 characters"));
