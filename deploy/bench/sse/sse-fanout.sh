@@ -4,6 +4,7 @@
 # Then the floor: the same K subscribers of a bare Vert.x server that pushes a top-10 frame of the same
 # size every 50 ms and does nothing else (deploy/bench/floor/HttpFloor.java), no events produced.
 # Usage: deploy/bench/sse/sse-fanout.sh [K] [R] [D]   (after ./mvnw package)
+# All K subscribers come from 127.0.0.1, so the per-client cap is raised to K for the run.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 K=${1:-1000}; R=${2:-5000}; D=${3:-10}
@@ -13,7 +14,7 @@ CP=$M2/org/apache/kafka/kafka-clients/4.3.1/kafka-clients-4.3.1.jar:$M2/org/slf4
 LOG=target/bench-$ID.log
 echo "# $(nproc) CPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), K=$K subscribers, $R events/s, ${D}s"
 STANDINGS_BOARDS_SEED=fan STANDINGS_TOPIC=$TOPIC STANDINGS_CONSUMER_GROUP=$ID STANDINGS_REDIS_PREFIX=$PREFIX HTTP_PORT=$PORT \
-  java -Xms1g -Xmx1g ${BENCH_JAVA_OPTS:-} -Dquarkus.flyway.schemas=$ID -Dquarkus.flyway.default-schema=$ID -Dquarkus.flyway.create-schemas=true \
+  java -Xms1g -Xmx1g ${BENCH_JAVA_OPTS:-} -Dstandings.sse.max-subscriptions-per-client=$K -Dquarkus.flyway.schemas=$ID -Dquarkus.flyway.default-schema=$ID -Dquarkus.flyway.create-schemas=true \
   "-Dquarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:5432/standings?currentSchema=$ID" \
   "-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/standings?search_path=$ID" \
   -jar target/quarkus-app/quarkus-run.jar > "$LOG" 2>&1 &

@@ -43,6 +43,12 @@ public class ProblemException extends RuntimeException {
                 retryAfterSeconds > 0 ? Map.of("Retry-After", Long.toString(retryAfterSeconds)) : Map.of());
     }
 
+    /** 429 with {@code Retry-After}: this client has used up its share of something. */
+    public static ProblemException tooManyRequests(String detail, long retryAfterSeconds) {
+        return new ProblemException(429, "Too Many Requests", detail,
+                Map.of("Retry-After", Long.toString(Math.max(1, retryAfterSeconds))));
+    }
+
     public int status() {
         return status;
     }

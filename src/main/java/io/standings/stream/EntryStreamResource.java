@@ -5,6 +5,7 @@ import io.standings.api.ApiDocs;
 import io.standings.api.BoardLookup;
 import io.standings.api.Problem;
 import io.standings.board.Board;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -52,13 +53,16 @@ public class EntryStreamResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "Unknown board (problem+json)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Too many subscriptions; see Retry-After (problem+json)",
+    @APIResponse(responseCode = "429", description = "Too many subscriptions from this client; see Retry-After (problem+json)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "Too many subscriptions on this instance; see Retry-After (problem+json)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public void entry(@Parameter(description = ApiDocs.BOARD) @PathParam("board") String boardId,
             @Parameter(description = ApiDocs.ENTITY) @PathParam("entity") String entity,
-            @Context SseEventSink sink, @Context Sse sse) {
+            @Context SseEventSink sink, @Context Sse sse, @Context HttpServerRequest request) {
         Board board = lookup.board(boardId);
         BoardLookup.entity(entity);
-        subscriptions.open(board, Subscription.Topic.entry(board.id(), entity), new JaxrsEventSink(sink, sse));
+        subscriptions.open(board, Subscription.Topic.entry(board.id(), entity), SubscriptionRegistry.clientOf(request),
+                new JaxrsEventSink(sink, sse, request));
     }
 }

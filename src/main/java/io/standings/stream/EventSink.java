@@ -23,16 +23,24 @@ interface EventSink {
     /**
      * True while more than the sink's bound is waiting to be written to the connection (the client reads
      * slower than it is sent to): the fan-out then skips the client until it drains, keeping only the
-     * latest state for it.
+     * latest state for it, and closes it with {@link #abort()} when it has not drained for
+     * {@code standings.sse.stall-timeout}.
      */
     default boolean busy() {
         return false;
     }
 
-    /** Sends one event; {@code data} is UTF-8 JSON without line breaks, shared by many sinks (not modified). */
-    void send(String name, long id, byte[] data, Consumer<Throwable> done);
+    /** Sends one event with the given {@code id:}; {@code event} is shared by many sinks and not modified. */
+    void send(long id, EncodedEvent event, Consumer<Throwable> done);
 
     void comment(String text, Consumer<Throwable> done);
 
+    /** Ends the stream: what was sent is still delivered, then the response ends. */
     void close();
+
+    /**
+     * Drops the connection at once, with whatever is still queued for it: for a client that stopped reading,
+     * whose queue an orderly end would sit behind.
+     */
+    void abort();
 }

@@ -14,8 +14,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * The two SSE streams opened straight on the Vert.x router ({@link VertxEventSink}: each event one buffer
  * written to the response, no JAX-RS machinery per write — the fan-out to thousands of clients is mostly
  * writes). Only the success case opens here: valid ids without percent-escapes, a known board, a valid
- * {@code limit}, reads not behind the API key, a free slot under the cap. Everything else — every error,
- * the 503 of a full cap, key checks — goes on ({@code ctx.next()}) to {@link TopStreamResource} /
+ * {@code limit}, reads not behind the API key, a free slot under both caps. Everything else — every error,
+ * the 429 and 503 of full caps, key checks — goes on ({@code ctx.next()}) to {@link TopStreamResource} /
  * {@link EntryStreamResource}, which stay the documented definition of the streams.
  * {@code standings.http.hot-reads=false} switches this off too.
  */
@@ -43,8 +43,9 @@ public class HotStreams {
     void top(RoutingContext ctx) {
         Board board = reads.plainBoard(ctx);
         int limit = board == null ? -1 : Params.plainLimit(ctx.queryParam("limit"));
-        if (limit < 0 || !subscriptions.open(board, Subscription.Topic.top(board.id(), limit),
-                () -> new VertxEventSink(ctx.response()))) {
+        if (limit < 0 || subscriptions.open(board, Subscription.Topic.top(board.id(), limit),
+                SubscriptionRegistry.clientOf(ctx.request()), () -> new VertxEventSink(ctx.request()))
+                != SubscriptionRegistry.Opened.OPENED) {
             ctx.next();
         }
     }
@@ -52,8 +53,9 @@ public class HotStreams {
     void entry(RoutingContext ctx) {
         Board board = reads.plainBoard(ctx);
         String entity = board == null ? null : ctx.pathParam("entity");
-        if (entity == null || !Ids.isValidEntity(entity) || !subscriptions.open(board,
-                Subscription.Topic.entry(board.id(), entity), () -> new VertxEventSink(ctx.response()))) {
+        if (entity == null || !Ids.isValidEntity(entity) || subscriptions.open(board,
+                Subscription.Topic.entry(board.id(), entity), SubscriptionRegistry.clientOf(ctx.request()),
+                () -> new VertxEventSink(ctx.request())) != SubscriptionRegistry.Opened.OPENED) {
             ctx.next();
         }
     }

@@ -1,19 +1,26 @@
 package io.standings.stream;
 
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
-/** An {@link EventSink} over the JAX-RS SSE API. */
+/**
+ * An {@link EventSink} over the JAX-RS SSE API: each event is its own copy, one in flight at a time (the
+ * next waits until the previous one was written to the connection).
+ */
 final class JaxrsEventSink implements EventSink {
 
     private final SseEventSink sink;
     private final Sse sse;
+    /** The Vert.x request under the JAX-RS one, to drop its connection in {@link #abort()}. */
+    private final HttpServerRequest request;
 
-    JaxrsEventSink(SseEventSink sink, Sse sse) {
+    JaxrsEventSink(SseEventSink sink, Sse sse, HttpServerRequest request) {
         this.sink = sink;
         this.sse = sse;
+        this.request = request;
     }
 
     @Override
@@ -22,9 +29,9 @@ final class JaxrsEventSink implements EventSink {
     }
 
     @Override
-    public void send(String name, long id, byte[] data, Consumer<Throwable> done) {
-        write(sse.newEventBuilder().name(name).id(Long.toString(id))
-                .data(String.class, new String(data, StandardCharsets.UTF_8)).build(), done);
+    public void send(long id, EncodedEvent event, Consumer<Throwable> done) {
+        write(sse.newEventBuilder().name(event.name).id(Long.toString(id))
+                .data(String.class, new String(event.json, StandardCharsets.UTF_8)).build(), done);
     }
 
     @Override
@@ -43,5 +50,11 @@ final class JaxrsEventSink implements EventSink {
     @Override
     public void close() {
         sink.close();
+    }
+
+    /** See {@link VertxEventSink#drop}. */
+    @Override
+    public void abort() {
+        VertxEventSink.drop(request);
     }
 }

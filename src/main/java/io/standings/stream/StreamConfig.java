@@ -12,7 +12,14 @@ public interface StreamConfig {
     @WithDefault("10000")
     int maxSubscriptions();
 
-    /** The Retry-After of that 503. */
+    /**
+     * Concurrent subscriptions one client (see {@link SubscriptionRegistry#clientOf}) may hold; more are
+     * answered 429 with Retry-After.
+     */
+    @WithDefault("50")
+    int maxSubscriptionsPerClient();
+
+    /** The Retry-After of that 503 and of the per-client 429. */
     @WithDefault("5s")
     Duration retryAfter();
 
@@ -23,6 +30,13 @@ public interface StreamConfig {
     /** At most one data event per subscription per this interval (changes in between are coalesced). */
     @WithDefault("50ms")
     Duration minInterval();
+
+    /**
+     * A subscription whose connection has not drained for this long (its client stopped reading) is
+     * dropped: the connection is closed and what was queued for it discarded.
+     */
+    @WithDefault("30s")
+    Duration stallTimeout();
 
     /** How often changed boards are recomputed and pending states flushed. */
     @WithDefault("25ms")

@@ -39,7 +39,8 @@ public class StreamStates {
         List<RankedEntry> entries = index.map(i -> i.top(limit)).orElse(List.of()).stream()
                 .map(r -> RankedEntry.of(board, r)).toList();
         long total = index.map(RankIndex::size).orElse(0L);
-        return new StreamState(entries, asOf, write(new ListViews.Top(board.id(), limit, total, entries, asOf)), 0);
+        return new StreamState(entries, asOf,
+                new EncodedEvent("top", write(new ListViews.Top(board.id(), limit, total, entries, asOf))), 0);
     }
 
     StreamState entry(Board board, String entity) {
@@ -51,7 +52,7 @@ public class StreamStates {
                 .map(r -> new EntryEvent(board.id(), entity, true, r.score(), board.rankOf(r), r.ordinalRank(), total, asOf))
                 .orElseGet(() -> new EntryEvent(board.id(), entity, false, null, null, null, total, asOf));
         return new StreamState(new EntryContent(event.present(), event.score(), event.rank(), event.ordinalRank()), asOf,
-                write(event), 0);
+                new EncodedEvent("entry", write(event)), 0);
     }
 
     private byte[] write(Object value) {

@@ -90,8 +90,9 @@ public class StreamTicker {
             long now = System.nanoTime();
             long minInterval = config.minInterval().toNanos();
             long heartbeat = config.heartbeat().toNanos();
+            long stallTimeout = config.stallTimeout().toNanos();
             for (Subscription subscription : subscriptions.withoutLoop()) {
-                subscription.flush(now, minInterval, heartbeat);
+                subscription.flush(now, minInterval, heartbeat, stallTimeout);
             }
             List<Map.Entry<Executor, Set<Subscription>>> byLoop = new ArrayList<>(subscriptions.byLoop().entrySet());
             AtomicInteger remaining = new AtomicInteger(byLoop.size() + 1);
@@ -104,7 +105,7 @@ public class StreamTicker {
             byLoop.forEach(group -> group.getKey().execute(() -> {
                 try {
                     for (Subscription subscription : group.getValue()) {
-                        subscription.flush(now, minInterval, heartbeat);
+                        subscription.flush(now, minInterval, heartbeat, stallTimeout);
                     }
                 } catch (RuntimeException e) {
                     Log.errorf(e, "SSE flush failed");

@@ -7,6 +7,7 @@ import io.standings.api.ListViews;
 import io.standings.api.Params;
 import io.standings.api.Problem;
 import io.standings.board.Board;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -56,14 +57,17 @@ public class TopStreamResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "Unknown board (problem+json)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Too many subscriptions; see Retry-After (problem+json)",
+    @APIResponse(responseCode = "429", description = "Too many subscriptions from this client; see Retry-After (problem+json)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "Too many subscriptions on this instance; see Retry-After (problem+json)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public void top(@Parameter(description = ApiDocs.BOARD) @PathParam("board") String boardId,
             @Parameter(description = "List length, 1-1000", schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
                     maximum = "1000", defaultValue = "10")) @QueryParam("limit") String limitParam,
-            @Context SseEventSink sink, @Context Sse sse) {
+            @Context SseEventSink sink, @Context Sse sse, @Context HttpServerRequest request) {
         Board board = lookup.board(boardId);
         int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, Params.DEFAULT_LIMIT);
-        subscriptions.open(board, Subscription.Topic.top(board.id(), limit), new JaxrsEventSink(sink, sse));
+        subscriptions.open(board, Subscription.Topic.top(board.id(), limit), SubscriptionRegistry.clientOf(request),
+                new JaxrsEventSink(sink, sse, request));
     }
 }

@@ -1,10 +1,15 @@
 package io.standings.stream;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -12,13 +17,17 @@ import java.util.function.Consumer;
 /**
  * An {@link EventSink} writing {@code text/event-stream} straight to a Vert.x response: one buffer per
  * event ({@code id:}, {@code event:}, one {@code data:} line — the JSON has no line breaks), no JAX-RS
- * machinery per write. Writes from any thread are handed to the connection's event loop by Vert.x.
+ * machinery per write. Writes from any thread are handed to the connection's event loop by Vert.x. A large
+ * event's buffer is its own {@code id:} line plus a view of the bytes every subscriber shares
+ * ({@link EncodedEvent#sharedFrame}); a smaller one is a copy.
  *
  * <p>A write carries no completion listener (a promise and a listener per push were a fifth of the
  * fan-out's Java time): what bounds a slow client is the connection's write queue, capped at
  * {@link #WRITE_QUEUE_BYTES}; past it the sink is {@link #busy()} and the fan-out skips the client, so
- * at most that much plus one event waits in the server for it. A failed or closed connection is seen
- * through the response's close and exception handlers.
+ * at most that much plus one event waits in the server for it, and a large event is shared, not the
+ * client's own. A client that stays busy for {@code standings.sse.stall-timeout} is dropped with
+ * {@link #abort()}, which discards its queue. A failed or closed connection is seen through the
+ * response's close and exception handlers.
  */
 final class VertxEventSink implements EventSink {
 
@@ -29,13 +38,15 @@ final class VertxEventSink implements EventSink {
     /** Bytes queued in the server for one client above which it counts as busy: a few events' worth. */
     static final int WRITE_QUEUE_BYTES = 16 * 1024;
 
+    private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final Executor loop;
     private volatile boolean closed;
 
     /** Starts the stream: status 200, the event-stream headers, sent at once. */
-    VertxEventSink(HttpServerResponse response) {
-        this.response = response;
+    VertxEventSink(HttpServerRequest request) {
+        this.request = request;
+        this.response = request.response();
         // The connection's Netty event loop itself: one Executor per loop thread (shared by every sink on
         // it, so the fan-out groups by it), and running there makes each write a direct one.
         Context context = Vertx.currentContext();
@@ -72,13 +83,17 @@ final class VertxEventSink implements EventSink {
     }
 
     @Override
-    public void send(String name, long id, byte[] data, Consumer<Throwable> done) {
-        Buffer event = Buffer.buffer(data.length + name.length() + 40)
+    public void send(long id, EncodedEvent event, Consumer<Throwable> done) {
+        if (event.shared()) {
+            write(Buffer.buffer(event.sharedFrame(id)), done);
+            return;
+        }
+        byte[] data = event.json;
+        write(Buffer.buffer(data.length + event.name.length() + 40)
                 .appendBytes(ID).appendString(Long.toString(id))
-                .appendBytes(EVENT).appendString(name)
+                .appendBytes(EVENT).appendString(event.name)
                 .appendBytes(DATA).appendBytes(data)
-                .appendBytes(END);
-        write(event, done);
+                .appendBytes(END), done);
     }
 
     @Override
@@ -95,6 +110,33 @@ final class VertxEventSink implements EventSink {
             return;
         }
         done.accept(null);
+    }
+
+    @Override
+    public void abort() {
+        closed = true;
+        drop(request);
+    }
+
+    /**
+     * Drops a request's connection at once, discarding what is queued for it. Vert.x's own close and reset of
+     * an HTTP/1.1 response close the connection only after the queued bytes are written, which for a client
+     * that stopped reading is never; so the Netty channel (reached through Vert.x's connection
+     * implementation) is closed directly, with {@code SO_LINGER} 0 so that the kernel discards its send
+     * buffer too and resets the connection. An HTTP/2 stream is reset, which discards its queue.
+     */
+    static void drop(HttpServerRequest request) {
+        try {
+            if (request.version() != HttpVersion.HTTP_2 && request.connection() instanceof ConnectionBase connection) {
+                Channel channel = connection.channel();
+                channel.config().setOption(ChannelOption.SO_LINGER, 0);
+                channel.close();
+            } else {
+                request.response().reset();
+            }
+        } catch (RuntimeException ignored) {
+            // already gone
+        }
     }
 
     @Override

@@ -40,23 +40,23 @@ class AdminAuthIT {
         given().header("X-API-Key", "wrong").get(STATS).then().statusCode(403)
                 .contentType("application/problem+json").body("status", equalTo(403));
         given().header("Authorization", "Bearer wrong").get(STATS).then().statusCode(403);
-        given().header("X-API-Key", "test-admin-key-and-more").get(STATS).then().statusCode(403);
-        given().header("X-API-Key", "TEST-ADMIN-KEY").get(STATS).then().statusCode(403);
+        given().header("X-API-Key", TestRun.ADMIN_KEY + "-and-more").get(STATS).then().statusCode(403);
+        given().header("X-API-Key", TestRun.ADMIN_KEY.toUpperCase(java.util.Locale.ROOT)).get(STATS).then().statusCode(403);
     }
 
     @Test
     void theKeyAsHeaderOrBearerTokenIsAccepted() {
         run.send("auth/p1", "{\"board\":\"auth\",\"entity\":\"p1\",\"value\":1}");
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().header("X-API-Key", "test-admin-key").get(STATS).then().statusCode(200)
+                given().header("X-API-Key", TestRun.ADMIN_KEY).get(STATS).then().statusCode(200)
                         .contentType("application/json")
                         .body("boards", greaterThanOrEqualTo(1))
                         .body("entries", greaterThanOrEqualTo(1))
                         .body("eventsApplied", greaterThanOrEqualTo(1.0f))
                         .body("sseSubscriptions", equalTo(0))
                         .body("asOf", greaterThanOrEqualTo(1)));
-        given().header("Authorization", "Bearer test-admin-key").get(STATS).then().statusCode(200);
-        given().header("Authorization", "bearer test-admin-key").get(STATS).then().statusCode(200);
+        given().header("Authorization", "Bearer " + TestRun.ADMIN_KEY).get(STATS).then().statusCode(200);
+        given().header("Authorization", "bearer " + TestRun.ADMIN_KEY).get(STATS).then().statusCode(200);
     }
 
     @Test

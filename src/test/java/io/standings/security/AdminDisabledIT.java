@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.standings.testing.RealServices;
+import io.standings.testing.TestRun;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class AdminDisabledIT {
     void adminEndpointsAnswer503WhateverTheCredentials() {
         given().get("/api/v1/admin/stats").then().statusCode(503).contentType("application/problem+json")
                 .body("detail", containsString("set STANDINGS_ADMIN_API_KEY"));
-        given().header("X-API-Key", "test-admin-key").get("/api/v1/admin/stats").then().statusCode(503);
+        given().header("X-API-Key", TestRun.ADMIN_KEY).get("/api/v1/admin/stats").then().statusCode(503);
         given().header("X-API-Key", " ").get("/api/v1/admin/stats").then().statusCode(503);
     }
 

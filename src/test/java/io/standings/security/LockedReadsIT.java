@@ -49,12 +49,12 @@ class LockedReadsIT {
 
     @Test
     void theHotReadPathAsksForTheKeyToo() {
-        given().header("X-API-Key", "test-admin-key").contentType("application/json").body("{}")
+        given().header("X-API-Key", TestRun.ADMIN_KEY).contentType("application/json").body("{}")
                 .put("/api/v1/boards/hot").then().statusCode(200);
         run.send("hot/a", "{\"board\":\"hot\",\"entity\":\"a\",\"value\":5}");
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-API-Key", "test-admin-key")
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-API-Key", TestRun.ADMIN_KEY)
                 .get("/api/v1/boards/hot/entries/a").then().statusCode(200));
-        given().header("X-API-Key", "test-admin-key").get("/api/v1/boards/hot/top").then().statusCode(200);
+        given().header("X-API-Key", TestRun.ADMIN_KEY).get("/api/v1/boards/hot/top").then().statusCode(200);
         for (String path : List.of("/api/v1/boards/hot/entries/a", "/api/v1/boards/hot/top",
                 "/api/v1/boards/hot/top/stream", "/api/v1/boards/hot/entries/a/stream")) {
             given().get(path).then().statusCode(401).contentType("application/problem+json");
@@ -62,7 +62,7 @@ class LockedReadsIT {
         }
         // With the key, the stream is served by the JAX-RS resource (JaxrsEventSink).
         try (SseClient client = SseClient.open("http://localhost:" + RestAssured.port + "/api/v1/boards/hot/top/stream",
-                "X-API-Key", "test-admin-key")) {
+                "X-API-Key", TestRun.ADMIN_KEY)) {
             assertThat(client.status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(() -> !client.events().isEmpty());
             assertThat(client.events().get(0).name()).isEqualTo("top");
@@ -73,16 +73,27 @@ class LockedReadsIT {
 
     @Test
     void readsWithTheKeyAreServed() {
-        given().header("X-API-Key", "test-admin-key").get("/api/v1/boards").then().statusCode(200);
-        given().header("Authorization", "Bearer test-admin-key").get("/api/v1/boards").then().statusCode(200);
+        given().header("X-API-Key", TestRun.ADMIN_KEY).get("/api/v1/boards").then().statusCode(200);
+        given().header("Authorization", "Bearer " + TestRun.ADMIN_KEY).get("/api/v1/boards").then().statusCode(200);
         // The board does not exist: past the filter, the resource answers.
-        given().header("X-API-Key", "test-admin-key").get("/api/v1/boards/b/top").then().statusCode(404);
+        given().header("X-API-Key", TestRun.ADMIN_KEY).get("/api/v1/boards/b/top").then().statusCode(404);
+    }
+
+    /** What docs/security.md lists as not behind the key: the operational endpoints and the live page. */
+    @Test
+    void operationalEndpointsAndThePageStayOpen() {
+        for (String path : List.of("/q/health/live", "/q/health/ready", "/q/metrics", "/q/openapi", "/")) {
+            int status = given().get(path).then().extract().statusCode();
+            assertThat(status).as(path).isIn(200, 503); // readiness may still be DOWN; never 401
+        }
+        given().get("/q/metrics").then().statusCode(200);
+        given().get("/").then().statusCode(200);
     }
 
     @Test
     void streamsWithTheKeyAreServed() {
         try (SseClient client = SseClient.open("http://localhost:" + RestAssured.port + "/api/v1/boards/b/top/stream",
-                "X-API-Key", "test-admin-key")) {
+                "X-API-Key", TestRun.ADMIN_KEY)) {
             assertThat(client.status()).as("past the filter: unknown board").isEqualTo(404);
         }
     }

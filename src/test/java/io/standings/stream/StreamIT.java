@@ -36,7 +36,9 @@ class StreamIT {
     public static class ShortHeartbeat implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("standings.sse.heartbeat", "300ms");
+            // The stalled-client test below leaves a client unread for 40 changes: no stall timeout may cut it
+            // (StreamLimitsIT tests the timeout).
+            return Map.of("standings.sse.heartbeat", "300ms", "standings.sse.stall-timeout", "5m");
         }
     }
 
@@ -217,7 +219,7 @@ class StreamIT {
         SseClient second = SseClient.open(url("/api/v1/boards/s-bye/entries/x/stream"));
         await().atMost(Duration.ofSeconds(10)).until(() -> first.events().size() >= 1 && second.events().size() >= 1);
         assertThat(subscriptions.count()).isEqualTo(before + 2);
-        given().header("X-API-Key", "test-admin-key").get("/api/v1/admin/stats").then().statusCode(200)
+        given().header("X-API-Key", TestRun.ADMIN_KEY).get("/api/v1/admin/stats").then().statusCode(200)
                 .body("sseSubscriptions", org.hamcrest.Matchers.equalTo(before + 2));
         first.close();
         second.close();

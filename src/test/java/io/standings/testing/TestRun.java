@@ -74,8 +74,12 @@ public final class TestRun implements AutoCloseable {
         return "standings-it-" + id;
     }
 
-    /** The admin API key the test profile configures. */
-    public static final String ADMIN_KEY = "test-admin-key";
+    /**
+     * The admin API key the test profile configures ({@code %test.standings.admin.api-key} in
+     * application.properties; the same literal there). Public on purpose: it only ever guards test runs, but
+     * like any configured key it must pass {@code AdminKeyRule} or the service refuses to start.
+     */
+    public static final String ADMIN_KEY = "1649eafb0946089cc5f13ee2a25d61e1a7c8366e8af38423";
 
     /** Creates or updates a board through the admin API of the application under test. */
     public static void putBoard(String board, String definition) {
