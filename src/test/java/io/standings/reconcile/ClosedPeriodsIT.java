@@ -71,12 +71,12 @@ class ClosedPeriodsIT {
 
         // Released: memory and Redis let go of it; its frozen ranking is the archive and never changes again, even
         // if an event for it reaches memory (a producer's clock, a retention changed between instances).
-        execute("UPDATE ranking_current SET released_at = now() WHERE board = 'cp' AND period = '" + day + "'");
+        run.execute("UPDATE ranking_current SET released_at = now() WHERE board = 'cp' AND period = '" + day + "'");
         run.sendProducedAt("cp/c", event("c", 50, noon), noon);
         LiveStateAssertions.awaitOffsets(run, 5, Duration.ofSeconds(60));
         reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
         assertThat(frozen(day)).isEqualTo(Map.of("a", 5.0, "b", 3.0));
-        assertThat(count("SELECT count(*) FROM entity_score s JOIN board_period p ON p.id = s.bp_id WHERE p.board = 'cp'"
+        assertThat(run.queryLong("SELECT count(*) FROM entity_score s JOIN board_period p ON p.id = s.bp_id WHERE p.board = 'cp'"
                 + " AND s.entity = 'c'")).isZero();
     }
 
@@ -100,18 +100,5 @@ class ClosedPeriodsIT {
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
-    }
-
-    private long count(String sql) throws Exception {
-        try (Connection c = run.jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private void execute(String sql) throws Exception {
-        try (Connection c = run.jdbc(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
     }
 }

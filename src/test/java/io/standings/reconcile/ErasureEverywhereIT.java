@@ -16,9 +16,6 @@ import io.standings.testing.RealServices;
 import io.standings.testing.RedisProbe;
 import io.standings.testing.TestRun;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -76,23 +73,23 @@ class ErasureEverywhereIT {
 
         // Generation 1 of every board period; the period of two days ago is frozen.
         reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
-        assertThat(count("SELECT count(*) FROM ranking_current WHERE board = 'gday' AND period = '" + twoDaysAgo
+        assertThat(run.queryLong("SELECT count(*) FROM ranking_current WHERE board = 'gday' AND period = '" + twoDaysAgo
                 + "' AND closed_at IS NOT NULL")).as("frozen").isEqualTo(1);
         // Generation 2 of gall: generation 1 stays for readers paging through it.
         run.send("gall/other", event("gall", "other", 1, null));
         produced++;
         awaitApplied(produced);
         reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
-        assertThat(count("SELECT count(DISTINCT r.generation) FROM ranking r JOIN ranking_current c ON c.bp_id = r.bp_id"
+        assertThat(run.queryLong("SELECT run.queryLong(DISTINCT r.generation) FROM ranking r JOIN ranking_current c ON c.bp_id = r.bp_id"
                 + " WHERE c.board = 'gall'")).as("generations of gall").isEqualTo(2);
         // The closed period as its release leaves it in PostgreSQL: an archive (memory and Redis let it go).
-        execute("UPDATE ranking_current SET released_at = now() WHERE board = 'gday' AND period = '" + twoDaysAgo + "'");
+        run.execute("UPDATE ranking_current SET released_at = now() WHERE board = 'gday' AND period = '" + twoDaysAgo + "'");
         // gall's two generations, the frozen (now released) period and today's period of gday.
-        assertThat(count("SELECT count(*) FROM ranking WHERE entity = 'victim'")).as("rankings holding victim").isEqualTo(4);
-        assertThat(count("SELECT count(*) FROM entity_score WHERE entity = 'victim'")).isEqualTo(3);
-        assertThat(count("SELECT count(*) FROM held_score WHERE entity = 'victim'")).isEqualTo(1);
-        assertThat(count("SELECT count(*) FROM quarantine_mark WHERE entity = 'victim'")).isEqualTo(1);
-        long gallEntries = count("SELECT entries FROM ranking_current WHERE board = 'gall'");
+        assertThat(run.queryLong("SELECT count(*) FROM ranking WHERE entity = 'victim'")).as("rankings holding victim").isEqualTo(4);
+        assertThat(run.queryLong("SELECT count(*) FROM entity_score WHERE entity = 'victim'")).isEqualTo(3);
+        assertThat(run.queryLong("SELECT count(*) FROM held_score WHERE entity = 'victim'")).isEqualTo(1);
+        assertThat(run.queryLong("SELECT count(*) FROM quarantine_mark WHERE entity = 'victim'")).isEqualTo(1);
+        long gallEntries = run.queryLong("SELECT entries FROM ranking_current WHERE board = 'gall'");
 
         // Events of victim newer than the checkpoint, applied before the erasure: a replay would meet them.
         run.send("gall/victim", event("gall", "victim", 100, null));
@@ -102,19 +99,19 @@ class ErasureEverywhereIT {
 
         // The erasure's own checkpoint fails (its table is away): every store is erased, the call answers 503,
         // and the tombstone stays, since the checkpoint is still before the erasure.
-        execute("ALTER TABLE ingest_checkpoint RENAME TO ingest_checkpoint_away");
+        run.execute("ALTER TABLE ingest_checkpoint RENAME TO ingest_checkpoint_away");
         admin().delete("/api/v1/entities/victim").then().statusCode(503).header("Retry-After", "5")
                 .contentType("application/problem+json");
         assertGone();
-        assertThat(count("SELECT entries FROM ranking_current WHERE board = 'gall'")).isEqualTo(gallEntries - 1);
-        assertThat(count("SELECT count(*) FROM erasure WHERE entity = 'victim'")).as("tombstone").isEqualTo(1);
+        assertThat(run.queryLong("SELECT entries FROM ranking_current WHERE board = 'gall'")).isEqualTo(gallEntries - 1);
+        assertThat(run.queryLong("SELECT count(*) FROM erasure WHERE entity = 'victim'")).as("tombstone").isEqualTo(1);
 
         // A Redis loss then: restored from the checkpoint before the erasure, Kafka replayed from it past victim's
         // newer event, which the tombstone skips: victim stays gone.
         long before = recovery.recoveries();
         run.flushRedis();
         await().atMost(Duration.ofSeconds(30)).until(recovery::recovering); // and retries: the checkpoint is away
-        execute("ALTER TABLE ingest_checkpoint_away RENAME TO ingest_checkpoint");
+        run.execute("ALTER TABLE ingest_checkpoint_away RENAME TO ingest_checkpoint");
         await().atMost(Duration.ofSeconds(60)).until(() -> recovery.recoveries() > before);
         awaitApplied(produced);
         assertGone();
@@ -122,7 +119,7 @@ class ErasureEverywhereIT {
 
         // Called again it completes: the checkpoint passes the erasure and drops the tombstone.
         admin().delete("/api/v1/entities/victim").then().statusCode(200).body("changed", equalTo(false));
-        assertThat(count("SELECT count(*) FROM erasure")).as("tombstones").isZero();
+        assertThat(run.queryLong("SELECT count(*) FROM erasure")).as("tombstones").isZero();
 
         // Produced after the erasure: the entity is back with that event alone.
         run.send("gall/victim", event("gall", "victim", 3, null));
@@ -130,7 +127,7 @@ class ErasureEverywhereIT {
         awaitApplied(produced);
         given().get("/api/v1/boards/gall/entries/victim").then().statusCode(200).body("score", equalTo(3f));
         reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
-        assertThat(count("SELECT count(*) FROM entity_score WHERE entity = 'victim'")).isEqualTo(1);
+        assertThat(run.queryLong("SELECT count(*) FROM entity_score WHERE entity = 'victim'")).isEqualTo(1);
     }
 
     private void assertGone() throws Exception {
@@ -150,7 +147,7 @@ class ErasureEverywhereIT {
             assertThat(redis.smembers(keys.quarantine())).noneMatch(m -> m.endsWith("/victim"));
         }
         for (String table : new String[] {"entity_score", "held_score", "quarantine_mark", "ranking"}) {
-            assertThat(count("SELECT count(*) FROM " + table + " WHERE entity = 'victim'")).as(table).isZero();
+            assertThat(run.queryLong("SELECT count(*) FROM " + table + " WHERE entity = 'victim'")).as(table).isZero();
         }
     }
 
@@ -162,18 +159,5 @@ class ErasureEverywhereIT {
     private static String event(String board, String entity, int value, Instant ts) {
         return "{\"board\":\"" + board + "\",\"entity\":\"" + entity + "\",\"op\":\"incr\",\"value\":" + value
                 + (ts == null ? "" : ",\"ts\":\"" + ts + "\"") + "}";
-    }
-
-    private long count(String sql) throws Exception {
-        try (Connection c = run.jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private void execute(String sql) throws Exception {
-        try (Connection c = run.jdbc(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
     }
 }

@@ -18,9 +18,6 @@ import io.standings.testing.ServiceProcess;
 import io.standings.testing.TcpProxy;
 import io.standings.testing.TestRun;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +56,8 @@ class PostgresOutageIT {
         try {
             // A reconciliation has written the board before the outage.
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> count("SELECT count(*) FROM reconcile_run WHERE rows > 0") > 0
-                            && count("SELECT count(*) FROM entity_score s JOIN board_period b ON b.id = s.bp_id WHERE b.board = '"
+                    .until(() -> run.queryLong("SELECT count(*) FROM reconcile_run WHERE rows > 0") > 0
+                            && run.queryLong("SELECT count(*) FROM entity_score s JOIN board_period b ON b.id = s.bp_id WHERE b.board = '"
                                     + BOARD + "'") > 0);
             assertThat(checkStatus()).isEqualTo("UP");
 
@@ -75,7 +72,7 @@ class PostgresOutageIT {
                     .until(() -> "DOWN".equals(checkStatus()));
             given().get("/q/health/ready").then().statusCode(200);
             assertThat(reconciler.consecutiveFailures()).isPositive();
-            long runsWhileDown = count("SELECT count(*) FROM reconcile_run");
+            long runsWhileDown = run.queryLong("SELECT count(*) FROM reconcile_run");
 
             // Ingest goes on: the most frequent entity's score, read from memory, keeps growing; reads answer 200.
             double before = score("p0");
@@ -93,7 +90,7 @@ class PostgresOutageIT {
             }
             assertThat(checkStatus()).as("the checkpoint still DOWN at the end of the outage").isEqualTo("DOWN");
             given().get("/q/health/ready").then().statusCode(200);
-            assertThat(count("SELECT count(*) FROM reconcile_run")).as("no run completed during the outage")
+            assertThat(run.queryLong("SELECT count(*) FROM reconcile_run")).as("no run completed during the outage")
                     .isEqualTo(runsWhileDown);
             given().get("/api/v1/boards/{board}/entries/{entity}", BOARD, "p0").then().statusCode(200);
             System.out.printf("[pg-outage-test] PostgreSQL restored after %d events, %d failed runs%n",
@@ -111,7 +108,7 @@ class PostgresOutageIT {
 
         // Reconciliation catches up: the checkpoint covers every record, entity_score equals the reference.
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            assertThat(count("SELECT coalesce(sum(\"offset\" + 1), 0) FROM ingest_checkpoint"))
+            assertThat(run.queryLong("SELECT coalesce(sum(\"offset\" + 1), 0) FROM ingest_checkpoint"))
                     .as("records covered by the PostgreSQL checkpoint").isEqualTo(events);
             LiveStateAssertions.assertPostgresScoresEqual(run, BOARD, "all", reference);
         });
@@ -146,10 +143,4 @@ class PostgresOutageIT {
                 .jsonPath().getDouble("score");
     }
 
-    private long count(String sql) throws Exception {
-        try (Connection c = run.jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 }

@@ -238,6 +238,22 @@ public final class TestRun implements AutoCloseable {
         deleteRedisKeys(servers.redisUri(), redisPrefix());
     }
 
+    /** The first column of the first row of a query on this run's schema, as a long (a count, a sum). */
+    public long queryLong(String sql) throws SQLException {
+        try (java.sql.Connection c = jdbc(); java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Runs one statement on this run's schema (a test's fault: a table renamed away, a row changed behind the service). */
+    public void execute(String sql) throws SQLException {
+        try (java.sql.Connection c = jdbc(); java.sql.Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     /** A JDBC connection to this run's schema (for reading what the reconciler wrote). */
     public java.sql.Connection jdbc() throws SQLException {
         return DriverManager.getConnection(servers.jdbcUrl() + "?currentSchema=" + schema(), servers.pgUser(),
