@@ -36,6 +36,28 @@ public final class LiveStateAssertions {
         }
     }
 
+    /** Waits until the offsets hash in Redis is exactly {@code expected} ("topic/partition" → last applied offset). */
+    public static void awaitOffsets(TestRun run, java.util.Map<String, Long> expected, Duration within) {
+        RedisKeys keys = new RedisKeys(run.redisPrefix());
+        try (RedisProbe redis = new RedisProbe(run.servers().redisUri())) {
+            await().atMost(within).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                java.util.Map<String, Long> stored = new java.util.HashMap<>();
+                redis.hgetall(keys.offsets()).forEach((field, offset) -> stored.put(field, Long.parseLong(offset)));
+                assertThat(stored).as("offsets stored in Redis").isEqualTo(expected);
+            });
+        }
+    }
+
+    /** The in-memory index of an all-time board holds exactly the reference: every entity's score and three ranks. */
+    public static void assertMemoryEquals(io.standings.live.LiveBoards live, String board, ReferenceBoard reference) {
+        io.standings.index.RankIndex index = live.index(board, "all").orElseThrow();
+        assertThat(index.size()).as("entries of %s in memory", board).isEqualTo(reference.size());
+        for (ReferenceBoard.Row row : reference.ranked()) {
+            assertThat(index.ranked(row.entity()).orElseThrow()).as(row.entity()).isEqualTo(new io.standings.index.Ranked(
+                    row.entity(), row.score(), row.reachedAt(), row.ordinal(), row.competition(), row.dense()));
+        }
+    }
+
     /** Redis holds exactly the reference's entries of an all-time board, in its order: ZRANK = ordinal rank − 1. */
     public static void assertRedisEquals(TestRun run, String board, Order order, ReferenceBoard reference) {
         List<ReferenceBoard.Row> expected = reference.ranked();
