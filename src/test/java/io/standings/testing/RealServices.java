@@ -27,15 +27,24 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
      */
     public static final String PG_PROXY = "pg-proxy";
 
+    /**
+     * Init arg: "true" routes the application's Redis client through a {@link RedisFaultProxy}, injected into test
+     * fields of that type, so that a test can cut Redis for its application alone or lose one script's reply.
+     */
+    public static final String REDIS_PROXY = "redis-proxy";
+
     private TestRun run;
     private boolean autoCreate;
     private boolean pgProxy;
     private TcpProxy proxy;
+    private boolean redisProxy;
+    private RedisFaultProxy redisFaults;
 
     @Override
     public void init(Map<String, String> initArgs) {
         autoCreate = Boolean.parseBoolean(initArgs.getOrDefault(AUTO_CREATE, "false"));
         pgProxy = Boolean.parseBoolean(initArgs.getOrDefault(PG_PROXY, "false"));
+        redisProxy = Boolean.parseBoolean(initArgs.getOrDefault(REDIS_PROXY, "false"));
     }
 
     @Override
@@ -64,6 +73,10 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
             config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + proxy.port() + "/"
                     + servers.pgDatabase() + "?search_path=" + run.schema());
         }
+        if (redisProxy) {
+            redisFaults = RedisFaultProxy.forUri(servers.redisUri()).start();
+            config.put("quarkus.redis.hosts", redisFaults.uriFor(servers.redisUri()));
+        }
         return config;
     }
 
@@ -73,12 +86,18 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
         if (proxy != null) {
             injector.injectIntoFields(proxy, new TestInjector.MatchesType(TcpProxy.class));
         }
+        if (redisFaults != null) {
+            injector.injectIntoFields(redisFaults, new TestInjector.MatchesType(RedisFaultProxy.class));
+        }
     }
 
     @Override
     public void stop() {
         if (proxy != null) {
             proxy.close();
+        }
+        if (redisFaults != null) {
+            redisFaults.close();
         }
         if (run != null) {
             run.cleanUp();

@@ -45,6 +45,13 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the process and waits until /q/health/ready is UP. */
     public ServiceProcess start(Duration readyWithin) {
+        launch();
+        awaitReady(readyWithin);
+        return this;
+    }
+
+    /** Starts the process without waiting for it to be ready (to act on it while it starts up). */
+    public ServiceProcess launch() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is running already");
         }
@@ -63,11 +70,11 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("could not start " + name, e);
         }
-        awaitReady(readyWithin);
         return this;
     }
 
-    private void awaitReady(Duration within) {
+    /** Waits until /q/health/ready is UP. */
+    public void awaitReady(Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
