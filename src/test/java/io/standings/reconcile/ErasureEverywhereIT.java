@@ -80,7 +80,7 @@ class ErasureEverywhereIT {
         produced++;
         awaitApplied(produced);
         reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
-        assertThat(run.queryLong("SELECT run.queryLong(DISTINCT r.generation) FROM ranking r JOIN ranking_current c ON c.bp_id = r.bp_id"
+        assertThat(run.queryLong("SELECT count(DISTINCT r.generation) FROM ranking r JOIN ranking_current c ON c.bp_id = r.bp_id"
                 + " WHERE c.board = 'gall'")).as("generations of gall").isEqualTo(2);
         // The closed period as its release leaves it in PostgreSQL: an archive (memory and Redis let it go).
         run.execute("UPDATE ranking_current SET released_at = now() WHERE board = 'gday' AND period = '" + twoDaysAgo + "'");
