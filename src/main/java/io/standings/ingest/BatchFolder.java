@@ -1,11 +1,13 @@
 package io.standings.ingest;
 
-import io.standings.board.Board;
-import io.standings.board.Decay;
-import io.standings.board.Operation;
-import io.standings.board.Period;
-import io.standings.board.PeriodRules;
-import io.standings.index.Order;
+import io.standings.state.ScoreChange;
+
+import io.standings.core.board.Board;
+import io.standings.core.board.Decay;
+import io.standings.core.board.Operation;
+import io.standings.core.board.Period;
+import io.standings.core.board.PeriodRules;
+import io.standings.core.index.Order;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -9,9 +9,9 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
-import io.standings.live.OffsetAdvance;
-import io.standings.live.RedisKeys;
-import io.standings.live.RedisScoreStore;
+import io.standings.state.OffsetAdvance;
+import io.standings.store.redis.RedisKeys;
+import io.standings.store.redis.RedisReads;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
 import java.time.Duration;
@@ -58,7 +58,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(5);
     private static final long REVOKE_WAIT_SECONDS = 30;
 
-    private final RedisScoreStore redis;
+    private final RedisReads redis;
     private final KafkaClientService kafka;
     private final Counter lostRecords;
     /** Last applied offset of each partition as this instance knows it: its own writes and the last reset. */
@@ -78,7 +78,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         }
     }
 
-    public PartitionTracker(RedisScoreStore redis, KafkaClientService kafka, MeterRegistry registry) {
+    public PartitionTracker(RedisReads redis, KafkaClientService kafka, MeterRegistry registry) {
         this.redis = redis;
         this.kafka = kafka;
         this.lostRecords = Counter.builder("standings.replay.records.lost")

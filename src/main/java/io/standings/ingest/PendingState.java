@@ -1,7 +1,9 @@
 package io.standings.ingest;
 
+import io.standings.state.ScoreChange;
+
 import java.util.ArrayList;
-import io.standings.live.RedisKeys;
+import io.standings.store.redis.RedisKeys;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;

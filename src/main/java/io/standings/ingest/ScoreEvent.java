@@ -1,6 +1,6 @@
 package io.standings.ingest;
 
-import io.standings.board.Operation;
+import io.standings.core.board.Operation;
 
 /**
  * A valid score event, as read from {@code standings.score-events}.

@@ -1,23 +1,27 @@
 package io.standings.ingest;
 
+import io.standings.lifecycle.IngestStartup;
+import io.standings.state.ScoreChange;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.standings.board.Board;
-import io.standings.board.BoardRegistry;
-import io.standings.board.Operation;
-import io.standings.board.PeriodRules;
+import io.standings.core.board.Board;
+import io.standings.state.BoardRegistry;
+import io.standings.store.postgres.BoardRepository;
+import io.standings.core.board.Operation;
+import io.standings.core.board.PeriodRules;
 import io.standings.ingest.DeadLetterPublisher.DeadLetter;
-import io.standings.live.Erasures;
-import io.standings.live.LiveBoards;
-import io.standings.live.OffsetAdvance;
-import io.standings.live.RedisKeys;
-import io.standings.live.RedisScoreStore;
-import io.standings.live.SnapshotGate;
-import io.standings.reconcile.RedisRecovery;
+import io.standings.state.Erasures;
+import io.standings.state.LiveBoards;
+import io.standings.state.OffsetAdvance;
+import io.standings.store.redis.RedisKeys;
+import io.standings.store.redis.RedisBatches;
+import io.standings.state.SnapshotGate;
+import io.standings.lifecycle.RedisRecovery;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -58,8 +62,9 @@ public class ScoreEventConsumer {
 
     private final EventParser parser;
     private final BoardRegistry boards;
+    private final BoardRepository boardStore;
     private final LiveBoards live;
-    private final RedisScoreStore redis;
+    private final RedisBatches redis;
     private final DeadLetterPublisher deadLetters;
     private final PartitionTracker tracker;
     private final IngestStartup startup;
@@ -80,13 +85,15 @@ public class ScoreEventConsumer {
     private volatile boolean stopping;
     private volatile Throwable failed;
 
-    public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisScoreStore redis,
+    public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisBatches redis,
             DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, MeterRegistry registry,
             @ConfigProperty(name = "standings.ingest.max-record-bytes") int maxRecordBytes, SnapshotGate gate,
             RedisRecovery recovery, PeriodRules periodRules,
             @ConfigProperty(name = "standings.ingest.max-future-skew") Duration maxFutureSkew,
             @ConfigProperty(name = "standings.boards.max-live-periods") int maxLivePeriods,
-            @ConfigProperty(name = "standings.boards.max-entries") long maxEntries, Erasures erasures) {
+            @ConfigProperty(name = "standings.boards.max-entries") long maxEntries, Erasures erasures,
+            BoardRepository boardStore) {
+        this.boardStore = boardStore;
         this.erasures = erasures;
         this.gate = gate;
         this.recovery = recovery;
@@ -151,7 +158,7 @@ public class ScoreEventConsumer {
 
     /** A batch parsed and folded, with its Redis script built, ready to be written. */
     private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, BatchFolder.Folded folded,
-            List<OffsetAdvance> offsets, RedisScoreStore.BatchWrite write, Map<String, Long> nextOffsets,
+            List<OffsetAdvance> offsets, RedisBatches.BatchWrite write, Map<String, Long> nextOffsets,
             long oldestTimestamp) {
         List<ScoreChange> changes() {
             return folded.changes();
@@ -301,7 +308,7 @@ public class ScoreEventConsumer {
             rejected.forEach(d -> Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", d.record().topic(), d.record().partition(),
                     d.record().offset(), d.rejection().reason().code(), d.rejection().detail()));
         }
-        RedisScoreStore.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order());
+        RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order());
         return new Prepared(records.count(), skipped, events.size() - folded.rejected().size(), rejected, folded, offsets,
                 write, nextOffsets, oldestTimestamp);
     }
@@ -343,7 +350,7 @@ public class ScoreEventConsumer {
         duplicates.increment(p.skipped());
         batchSize.record(p.records());
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-        return boards.persistAutoCreated()
+        return persistAutoCreated()
                 .chain(() -> deadLetters.publish(p.rejected()))
                 .chain(() -> Uni.createFrom().deferred(() -> {
                     // SmallRye may deliver the next batch once this script is on its way (not before this task ends).
@@ -376,6 +383,15 @@ public class ScoreEventConsumer {
                 });
     }
 
+    /** Stores the boards auto-created by this batch's events before their scores are written. */
+    private Uni<Void> persistAutoCreated() {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Board b : boards.autoCreated()) {
+            chain = chain.chain(() -> boardStore.insertIfAbsent(b)).invoke(() -> boards.stored(b)).replaceWithVoid();
+        }
+        return chain;
+    }
+
     /** Checks what only the board can tell: that it exists, and that a decaying board gets positive values. */
     private ParsedRecord validateAgainstBoard(ParsedRecord parsed) {
         if (!(parsed instanceof ParsedRecord.Valid valid)) {
@@ -402,7 +418,7 @@ public class ScoreEventConsumer {
         return boards.find(id).orElseThrow();
     }
 
-    private static Long expectedOffset(Prepared p, RedisScoreStore.ApplyResult result) {
+    private static Long expectedOffset(Prepared p, RedisBatches.ApplyResult result) {
         for (OffsetAdvance o : p.offsets()) {
             if (o.field().equals(result.fencedField())) {
                 return o.expected();

@@ -1,10 +1,12 @@
 package io.standings.ingest;
 
+import io.standings.state.ScoreChange;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.standings.board.Board;
-import io.standings.board.Operation;
-import io.standings.index.Order;
+import io.standings.core.board.Board;
+import io.standings.core.board.Operation;
+import io.standings.core.index.Order;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,13 +1,15 @@
 package io.standings.ingest;
 
+import io.standings.state.ScoreChange;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.standings.board.Board;
-import io.standings.board.Decay;
-import io.standings.board.Operation;
-import io.standings.board.Period;
-import io.standings.board.PeriodRules;
-import io.standings.index.Order;
+import io.standings.core.board.Board;
+import io.standings.core.board.Decay;
+import io.standings.core.board.Operation;
+import io.standings.core.board.Period;
+import io.standings.core.board.PeriodRules;
+import io.standings.core.index.Order;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package io.standings.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.standings.board.Operation;
+import io.standings.core.board.Operation;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.standings.index.Order;
-import io.standings.live.MemberCodec;
-import io.standings.live.RedisKeys;
+import io.standings.core.index.Order;
+import io.standings.store.redis.MemberCodec;
+import io.standings.store.redis.RedisKeys;
 import io.standings.testing.PipelineReference;
 import io.standings.testing.PipelineReference.BoardDef;
 import io.standings.testing.PipelineReference.Period;

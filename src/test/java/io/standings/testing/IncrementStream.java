@@ -1,6 +1,6 @@
 package io.standings.testing;
 
-import io.standings.index.Order;
+import io.standings.core.index.Order;
 import java.time.Instant;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;

@@ -3,9 +3,9 @@ package io.standings.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.standings.index.Order;
-import io.standings.live.MemberCodec;
-import io.standings.live.RedisKeys;
+import io.standings.core.index.Order;
+import io.standings.store.redis.MemberCodec;
+import io.standings.store.redis.RedisKeys;
 import java.time.Duration;
 import java.util.List;
 
@@ -49,11 +49,11 @@ public final class LiveStateAssertions {
     }
 
     /** The in-memory index of an all-time board holds exactly the reference: every entity's score and three ranks. */
-    public static void assertMemoryEquals(io.standings.live.LiveBoards live, String board, ReferenceBoard reference) {
-        io.standings.index.RankIndex index = live.index(board, "all").orElseThrow();
+    public static void assertMemoryEquals(io.standings.state.LiveBoards live, String board, ReferenceBoard reference) {
+        io.standings.core.index.RankIndex index = live.index(board, "all").orElseThrow();
         assertThat(index.size()).as("entries of %s in memory", board).isEqualTo(reference.size());
         for (ReferenceBoard.Row row : reference.ranked()) {
-            io.standings.index.Ranked expected = new io.standings.index.Ranked(row.entity(), row.score(), row.reachedAt(),
+            io.standings.core.index.Ranked expected = new io.standings.core.index.Ranked(row.entity(), row.score(), row.reachedAt(),
                     row.ordinal(), row.competition(), row.dense());
             if (!expected.equals(index.ranked(row.entity()).orElse(null))) {
                 assertThat(index.ranked(row.entity())).as(row.entity()).contains(expected);

@@ -1,7 +1,7 @@
 package io.standings.testing;
 
-import io.standings.index.Keys;
-import io.standings.index.Order;
+import io.standings.core.index.Keys;
+import io.standings.core.index.Order;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,0 +1,31 @@
+package io.standings.http;
+
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The list answers of the read API. Every one carries {@code asOf}, the read token. */
+public final class ListViews {
+
+    private ListViews() {
+    }
+
+    @Schema(description = "The first entries of a board")
+    public record Top(String board, int limit, long total, List<RankedEntry> entries,
+            @Schema(description = "Read token: the answer reflects at least this many applied records") long asOf) {
+    }
+
+    @Schema(description = "An entity with up to `radius` entries above and below it")
+    public record Around(String board, String entity, int radius, long total, List<RankedEntry> entries,
+            @Schema(description = "Read token") long asOf) {
+    }
+
+    @Schema(description = "A rank window or a keyset page")
+    public record Ranks(String board, int limit, long total, List<RankedEntry> entries,
+            @Schema(description = "Cursor for the following page (pass it as `after`); null at the end", nullable = true) String next,
+            @Schema(description = "Read token") long asOf) {
+    }
+
+    @Schema(description = "The entries found among the ids asked for; absent ids are omitted")
+    public record Batch(String board, List<RankedEntry> entries, @Schema(description = "Read token") long asOf) {
+    }
+}

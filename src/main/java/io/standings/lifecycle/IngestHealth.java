@@ -1,0 +1,60 @@
+package io.standings.lifecycle;
+
+import io.standings.ingest.DeadLetterPublisher;
+import io.standings.ingest.PartitionTracker;
+import io.standings.ingest.ScoreEventConsumer;
+
+import io.smallrye.health.api.AsyncHealthCheck;
+import io.smallrye.health.api.HealthGroup;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+
+/**
+ * Whether the ingest can move ({@code /q/health/group/ingest}): Redis answers, no assigned partition waits for
+ * it, and dead letters are being parked. DOWN here means events wait in Kafka, none is lost; reads go on.
+ */
+@ApplicationScoped
+@HealthGroup("ingest")
+public class IngestHealth implements AsyncHealthCheck {
+
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
+
+    private final Redis redis;
+    private final PartitionTracker tracker;
+    private final DeadLetterPublisher deadLetters;
+    private final ScoreEventConsumer consumer;
+
+    public IngestHealth(Redis redis, PartitionTracker tracker, DeadLetterPublisher deadLetters, ScoreEventConsumer consumer) {
+        this.redis = redis;
+        this.tracker = tracker;
+        this.deadLetters = deadLetters;
+        this.consumer = consumer;
+    }
+
+    @Override
+    public Uni<HealthCheckResponse> call() {
+        return redis.send(Request.cmd(Command.PING)).ifNoItem().after(PING_TIMEOUT).fail()
+                .map(pong -> (String) null).onFailure().recoverWithItem(e -> String.valueOf(e.getMessage()))
+                .map(redisDown -> {
+                    java.util.Set<TopicPartition> waiting = tracker.waitingForRedis();
+                    boolean dlqFailing = deadLetters.failing();
+                    Throwable failure = consumer.failure();
+                    HealthCheckResponseBuilder b = HealthCheckResponse.named("Standings ingest")
+                            .status(redisDown == null && waiting.isEmpty() && !dlqFailing && failure == null)
+                            .withData("redis", redisDown == null ? "answers" : "away: " + redisDown)
+                            .withData("partitionsWaitingForRedis", waiting.toString())
+                            .withData("deadLetterTopic", dlqFailing ? "not taking records (retrying)" : "taking records");
+                    if (failure != null) {
+                        b.withData("stopped", String.valueOf(failure.getMessage()));
+                    }
+                    return b.build();
+                });
+    }
+}

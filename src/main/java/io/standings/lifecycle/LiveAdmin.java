@@ -1,0 +1,159 @@
+package io.standings.lifecycle;
+
+import io.standings.state.Erasures;
+import io.standings.state.LiveBoards;
+import io.standings.state.SnapshotGate;
+import io.standings.store.postgres.QuarantineMarks;
+import io.standings.store.redis.RedisKeys;
+import io.standings.store.redis.RedisWrites;
+
+import io.smallrye.mutiny.Uni;
+import io.standings.core.board.Board;
+import io.standings.state.BoardRegistry;
+import io.standings.core.index.Entry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Admin changes to the live state — quarantine, restore, erasure — applied to PostgreSQL's durable record
+ * (quarantine marks, erasure tombstones), then Redis, then memory, holding the same {@link SnapshotGate} as
+ * each ingest batch, so they never interleave with a batch (nor with a reconciliation snapshot). A failed
+ * call changes nothing that a retry would not complete.
+ */
+@ApplicationScoped
+public class LiveAdmin {
+
+    /** What an admin change did. */
+    public record Outcome(boolean changed, Set<String> periods) {
+    }
+
+    /** A board definition change that would reinterpret the board's entries. */
+    public static final class ConflictException extends IllegalStateException {
+        ConflictException(String message) {
+            super(message);
+        }
+    }
+
+    private final SnapshotGate gate;
+    private final LiveBoards live;
+    private final RedisWrites redis;
+    private final BoardRegistry boards;
+    private final BoardCatalog catalog;
+    private final Erasures erasures;
+    private final QuarantineMarks marks;
+
+    public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisWrites redis, BoardRegistry boards, BoardCatalog catalog,
+            Erasures erasures,
+            QuarantineMarks marks) {
+        this.erasures = erasures;
+        this.marks = marks;
+        this.gate = gate;
+        this.live = live;
+        this.redis = redis;
+        this.boards = boards;
+        this.catalog = catalog;
+    }
+
+    /**
+     * Creates or updates a board. Order, period, time zone and decay cannot change while the board has
+     * entries ({@link ConflictException}): they would change what the stored scores mean.
+     */
+    public Uni<Board> putBoard(Board board) {
+        return gate.run(() -> {
+            Board existing = boards.find(board.id()).orElse(null);
+            if (existing != null && existing.changesDataMeaning(board) && live.hasEntries(board.id())) {
+                return Uni.createFrom().failure(new ConflictException("Board '" + board.id()
+                        + "' has entries: its order, period, time zone and decay cannot change; delete it first"));
+            }
+            return catalog.put(board).invoke(() -> live.notifyChanged(Set.of(board.id())));
+        });
+    }
+
+    /** Deletes a board with every period of it, in PostgreSQL, Redis and memory; false if it did not exist. */
+    public Uni<Boolean> deleteBoard(String id) {
+        return gate.run(() -> {
+            if (boards.find(id).isEmpty()) {
+                return Uni.createFrom().item(false);
+            }
+            return catalog.delete(id)
+                    .chain(() -> redis.deleteBoard(id))
+                    .invoke(() -> {
+                        live.removeBoard(id);
+                        live.notifyChanged(Set.of(id));
+                    })
+                    .replaceWith(true);
+        });
+    }
+
+    /** Hides the entity from every rank of the board, keeping its scores; events keep changing them. */
+    public Uni<Outcome> quarantine(Board board, String entity) {
+        return gate.run(() -> {
+            if (live.quarantineState().isQuarantined(board.id(), entity)) {
+                return Uni.createFrom().item(new Outcome(false, Set.of()));
+            }
+            Map<String, Entry> entries = live.entriesOf(board.id(), entity);
+            return marks.mark(board.id(), entity)
+                    .chain(() -> redis.setQuarantined(board.id(), entity, entries, board.order(), true)
+                            .onFailure().call(() -> marks.unmark(board.id(), entity).onFailure().recoverWithNull()))
+                    .invoke(() -> {
+                        live.quarantine(board.id(), entity, entries);
+                        live.notifyChanged(Set.of(board.id()));
+                    })
+                    .map(x -> new Outcome(true, new TreeSet<>(entries.keySet())));
+        });
+    }
+
+    /** Puts a quarantined entity back into the ranks with its current scores. */
+    public Uni<Outcome> restore(Board board, String entity) {
+        return gate.run(() -> {
+            if (!live.quarantineState().isQuarantined(board.id(), entity)) {
+                return Uni.createFrom().item(new Outcome(false, Set.of()));
+            }
+            Map<String, Entry> held = live.heldEntriesOf(board.id(), entity);
+            return marks.unmark(board.id(), entity)
+                    .chain(() -> redis.setQuarantined(board.id(), entity, held, board.order(), false)
+                            .onFailure().call(() -> marks.mark(board.id(), entity).onFailure().recoverWithNull()))
+                    .invoke(() -> {
+                        live.restore(board.id(), entity, held, board.order());
+                        live.notifyChanged(Set.of(board.id()));
+                    })
+                    .map(x -> new Outcome(true, new TreeSet<>(held.keySet())));
+        });
+    }
+
+    public boolean isQuarantined(String board, String entity) {
+        return live.quarantineState().isQuarantined(board, entity);
+    }
+
+    /**
+     * Removes the entity from every board, in memory and Redis, between two batches, and records its tombstone
+     * at the position the live state has reached ({@code position}, read under the gate), so that no replay
+     * brings it back. PostgreSQL is the caller's part ({@code reconcile.EntityErasure}).
+     */
+    public Uni<Outcome> erase(String entity, java.util.function.Supplier<Map<String, Long>> position) {
+        return gate.run(() -> {
+            erasures.put(entity, position.get());
+            Map<String, Entry> ranked = live.rankedEverywhere(entity);
+            List<String> heldPeriods = new ArrayList<>(live.quarantineState().periodsHolding(entity));
+            Set<String> boards = new TreeSet<>();
+            ranked.keySet().forEach(bp -> boards.add(RedisKeys.boardOf(bp)));
+            heldPeriods.forEach(bp -> boards.add(RedisKeys.boardOf(bp)));
+            boards.addAll(live.quarantineState().boardsOf(entity));
+            if (boards.isEmpty()) {
+                return Uni.createFrom().item(new Outcome(false, Set.of()));
+            }
+            Set<String> periods = new TreeSet<>(ranked.keySet());
+            periods.addAll(heldPeriods);
+            return redis.erase(entity, ranked, heldPeriods, new ArrayList<>(boards))
+                    .invoke(() -> {
+                        live.erase(entity, ranked, heldPeriods);
+                        live.notifyChanged(boards);
+                    })
+                    .map(x -> new Outcome(true, periods));
+        });
+    }
+}

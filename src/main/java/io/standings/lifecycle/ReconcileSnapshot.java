@@ -1,0 +1,41 @@
+package io.standings.lifecycle;
+
+import io.standings.state.PeriodSnapshot;
+import io.standings.state.QuarantineState;
+import io.standings.store.redis.RedisReads;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Everything a reconciliation run copies between two batches, and what it learns about it as it goes. */
+final class ReconcileSnapshot {
+    /** {@code LiveBoards.epoch()} at the copy: a new one means memory was replaced, so everything is written again. */
+    long epoch;
+    /** The entities changed since the previous snapshot, per board period. */
+    Map<String, Set<String>> changed = Map.of();
+    /** The partition offsets memory reflects. */
+    Map<String, Long> offsets = Map.of();
+    final Map<String, PeriodSnapshot> periods = new LinkedHashMap<>();
+    /** The quarantine in the same moment: its held entries go into the checkpoint with the scores. */
+    QuarantineState quarantine = QuarantineState.EMPTY;
+    /** Redis as read in the same window (null when it could not be read). */
+    RedisReads.AuditView redis;
+    /** Board periods written this run: their checksums are compared too. */
+    final Set<String> written = new HashSet<>();
+    /**
+     * Board periods fully re-synced this run: every row was written from (or compared with) this snapshot and the
+     * others deleted, so no checksum (it could only re-check that write); counts and sampled ranks are still
+     * compared.
+     */
+    final Set<String> fullySynced = new HashSet<>();
+    long copyNanos;
+
+    /**
+     * Whether memory and Redis can be compared: Redis was read and holds exactly the offsets memory reflects
+     * (with several instances, others write partitions this memory has not seen).
+     */
+    boolean redisComparable() {
+        return redis != null && redis.offsets().equals(offsets);
+    }
+}

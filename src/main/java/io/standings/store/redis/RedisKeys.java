@@ -1,0 +1,93 @@
+package io.standings.store.redis;
+
+/**
+ * The Redis key layout (docs/redis-layout.md; other services read it). All keys of one board period
+ * share the hash tag {@code {board@period}}.
+ *
+ * <pre>
+ * {prefix}{board@period}:ranks    sorted set  member = {@link MemberCodec member}, score = rank score
+ * {prefix}{board@period}:members  hash        entity id -> its member in :ranks
+ * {prefix}{board@period}:held     hash        quarantined entity id -> "rank-score member" (out of :ranks)
+ * {prefix}periods                 set         every live "board@period"
+ * {prefix}offsets                 hash        "topic/partition" -> offset of the last record applied
+ * {prefix}quarantine              set         "board/entity" of every quarantined entity
+ * {prefix}marker                  string      written at start-up and after a restore; its absence means
+ *                                             Redis lost its data (reconciliation restores it from PostgreSQL)
+ * </pre>
+ *
+ * The rank score is the score for {@code asc} boards and its negation for {@code desc} boards, so that
+ * for every board {@code ZRANK} is the ordinal rank − 1 and {@code ZRANGE 0 N} is the top of the board,
+ * ties included.
+ */
+public final class RedisKeys {
+
+    private final String prefix;
+
+    public RedisKeys(String prefix) {
+        if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+            throw new IllegalArgumentException("the Redis key prefix must not contain '{' or '}' (hash tags)");
+        }
+        this.prefix = prefix;
+    }
+
+    /** "board@period": board ids cannot contain '@', so the first '@' separates the two. */
+    public static String boardPeriod(String board, String period) {
+        return board + "@" + period;
+    }
+
+    /** The board of a "board@period". */
+    public static String boardOf(String boardPeriod) {
+        return boardPeriod.substring(0, boardPeriod.indexOf('@'));
+    }
+
+    /** Whether a "board@period" is a period of {@code board}. */
+    public static boolean isPeriodOf(String boardPeriod, String board) {
+        return boardPeriod.length() > board.length() && boardPeriod.charAt(board.length()) == '@'
+                && boardPeriod.startsWith(board);
+    }
+
+    public String ranks(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:ranks";
+    }
+
+    public String members(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:members";
+    }
+
+    public String held(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:held";
+    }
+
+    public String quarantine() {
+        return prefix + "quarantine";
+    }
+
+    public String ranks(String board, String period) {
+        return ranks(boardPeriod(board, period));
+    }
+
+    public String members(String board, String period) {
+        return members(boardPeriod(board, period));
+    }
+
+    public String periods() {
+        return prefix + "periods";
+    }
+
+    public String offsets() {
+        return prefix + "offsets";
+    }
+
+    /** Present while Redis holds the state it was given: its absence tells a Redis loss. */
+    public String marker() {
+        return prefix + "marker";
+    }
+
+    public static String offsetField(String topic, int partition) {
+        return topic + "/" + partition;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+}
