@@ -1,5 +1,10 @@
 package io.standings.http;
 
+import io.standings.core.board.Board;
+import io.standings.core.index.Ranked;
+import io.standings.state.LiveBoards;
+import java.util.Optional;
+
 import java.time.Instant;
 
 /**
@@ -13,4 +18,16 @@ import java.time.Instant;
  */
 public record EntryView(String board, String entity, double score, long rank, long ordinalRank, long total,
         double percentile, Instant updatedAt, long asOf) {
+
+    /** The entity in the board's current period, read after the read token; empty if it is not there. */
+    public static Optional<EntryView> lookup(LiveBoards live, Board board, String entity) {
+        long token = live.asOf();
+        return live.currentIndex(board).flatMap(index -> index.ranked(entity).map(r -> of(board, r, index.size(), token)));
+    }
+
+    private static EntryView of(Board board, Ranked r, long total, long token) {
+        long size = Math.max(total, r.ordinalRank());
+        return new EntryView(board.id(), r.entity(), board.displayScore(r.score(), System.currentTimeMillis()),
+                board.rankOf(r), r.ordinalRank(), size, r.percentile(size), Instant.ofEpochMilli(r.reachedAt()), token);
+    }
 }

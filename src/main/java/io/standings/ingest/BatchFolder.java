@@ -8,6 +8,8 @@ import io.standings.core.board.Operation;
 import io.standings.core.board.Period;
 import io.standings.core.board.PeriodRules;
 import io.standings.core.index.Order;
+import io.standings.state.EntityScore;
+import io.standings.state.LiveState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -41,42 +43,30 @@ import java.util.Map;
  */
 public final class BatchFolder {
 
-    /** The state before the batch. */
+    /** The state before the batch: each entity's score only (the arithmetic's tests). */
     public interface CurrentScores {
         /** The current entry, or null when the entity is not on the board period (ranked or held). */
-        Current current(String board, String period, String entity);
+        EntityScore current(String board, String period, String entity);
     }
 
-    /** The state before the batch, with what the limits need. */
-    public interface LiveState extends CurrentScores {
-        /** Entries of the board period, ranked and held (0 when it is not live). */
-        long entries(String board, String period);
+    /** A state with only {@code current} and no limits to read (tests of the fold's arithmetic). */
+    static LiveState unlimited(CurrentScores current) {
+        return new LiveState() {
+            @Override
+            public EntityScore current(String board, String period, String entity) {
+                return current.current(board, period, entity);
+            }
 
-        /** The board's periods ("board@period") that hold at least one entry. */
-        java.util.Set<String> livePeriods(String board);
+            @Override
+            public long entries(String board, String period) {
+                return 0;
+            }
 
-        /** A state with only {@code current} and no limits to read (tests of the fold's arithmetic). */
-        static LiveState of(CurrentScores current) {
-            return new LiveState() {
-                @Override
-                public Current current(String board, String period, String entity) {
-                    return current.current(board, period, entity);
-                }
-
-                @Override
-                public long entries(String board, String period) {
-                    return 0;
-                }
-
-                @Override
-                public java.util.Set<String> livePeriods(String board) {
-                    return java.util.Set.of();
-                }
-            };
-        }
-    }
-
-    public record Current(double score, long reachedAt) {
+            @Override
+            public java.util.Set<String> livePeriods(String board) {
+                return java.util.Set.of();
+            }
+        };
     }
 
     public interface Boards {
@@ -115,7 +105,7 @@ public final class BatchFolder {
 
     /** The arithmetic only: no limits, nothing rejected (every period open). */
     public static List<ScoreChange> fold(List<ScoreEvent> events, Boards boards, CurrentScores current) {
-        return fold(events, boards, LiveState.of(current), Limits.NONE, 0).changes();
+        return fold(events, boards, unlimited(current), Limits.NONE, 0).changes();
     }
 
     public static Folded fold(List<ScoreEvent> events, Boards boards, LiveState live, Limits limits, long nowMillis) {
@@ -266,12 +256,12 @@ public final class BatchFolder {
     }
 
     private static final class State {
-        private final Current start;
+        private final EntityScore start;
         private boolean present;
         private double score;
         private long reachedAt;
 
-        State(Current start) {
+        State(EntityScore start) {
             this.start = start;
             this.present = start != null;
             this.score = start != null ? start.score() : 0;

@@ -1,5 +1,6 @@
 package io.standings.ingest;
 
+import io.standings.state.BoardPeriods;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -10,7 +11,6 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import io.standings.state.OffsetAdvance;
-import io.standings.store.redis.RedisKeys;
 import io.standings.store.redis.RedisReads;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
@@ -108,7 +108,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     private void position(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, Map<String, Long> stored) {
         Map<TopicPartition, Long> logStarts = logStarts(consumer, partitions);
         for (TopicPartition tp : partitions) {
-            String field = RedisKeys.offsetField(tp.topic(), tp.partition());
+            String field = BoardPeriods.partition(tp.topic(), tp.partition());
             Long offset = stored.get(field);
             long logStart = logStarts.getOrDefault(tp, 0L);
             if (offset != null) {
@@ -184,7 +184,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
             Collection<TopicPartition> assigned = c.assignment();
             Map<TopicPartition, Long> logStarts = logStarts(c, assigned);
             for (TopicPartition tp : assigned) {
-                String field = RedisKeys.offsetField(tp.topic(), tp.partition());
+                String field = BoardPeriods.partition(tp.topic(), tp.partition());
                 Long last = applied.get(field);
                 long logStart = logStarts.getOrDefault(tp, 0L);
                 long from = last == null ? logStart : Math.max(last + 1, logStart);
@@ -230,7 +230,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
 
     /** Whether the record is one this instance should apply: its partition is owned and it is new. */
     public boolean isNew(String topic, int partition, long offset) {
-        return isNew(new TopicPartition(topic, partition), RedisKeys.offsetField(topic, partition), offset);
+        return isNew(new TopicPartition(topic, partition), BoardPeriods.partition(topic, partition), offset);
     }
 
     /** {@link #isNew(String, int, long)} for a caller that has the partition and its offset field at hand. */
@@ -251,7 +251,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
 
     /** The last applied offset this instance knows for the partition, or null. */
     public Long lastApplied(String topic, int partition) {
-        return known.get(RedisKeys.offsetField(topic, partition));
+        return known.get(BoardPeriods.partition(topic, partition));
     }
 
     /**

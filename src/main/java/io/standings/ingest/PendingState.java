@@ -1,9 +1,11 @@
 package io.standings.ingest;
 
+import io.standings.state.LiveState;
+import io.standings.state.EntityScore;
+import io.standings.state.BoardPeriods;
 import io.standings.state.ScoreChange;
 
 import java.util.ArrayList;
-import io.standings.store.redis.RedisKeys;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -16,15 +18,15 @@ import java.util.Set;
  * previous batch's script, and while memory may be taking that batch: every answer is the same before and
  * after it does.
  */
-final class PendingState implements BatchFolder.LiveState {
+final class PendingState implements LiveState {
 
-    private final BatchFolder.LiveState base;
+    private final LiveState base;
     /** Entity → its change, or the list of its changes when the batch changed it in several board periods. */
     private final Map<String, Object> byEntity;
     /** Entries after the pending batch of each board period whose entries it moves; the others it leaves as they are. */
     private final Map<String, Long> entriesAfter;
 
-    PendingState(BatchFolder.LiveState base, BatchFolder.Folded pending) {
+    PendingState(LiveState base, BatchFolder.Folded pending) {
         this.base = base;
         this.entriesAfter = pending.entriesAfter();
         this.byEntity = new HashMap<>(Math.max(16, pending.changes().size() * 2));
@@ -43,12 +45,12 @@ final class PendingState implements BatchFolder.LiveState {
     }
 
     @Override
-    public BatchFolder.Current current(String board, String period, String entity) {
+    public EntityScore current(String board, String period, String entity) {
         ScoreChange change = pendingChange(board, period, entity);
         if (change == null) {
             return base.current(board, period, entity);
         }
-        return change.removed() ? null : new BatchFolder.Current(change.score(), change.reachedAt());
+        return change.removed() ? null : new EntityScore(change.score(), change.reachedAt());
     }
 
     /**
@@ -70,7 +72,7 @@ final class PendingState implements BatchFolder.LiveState {
             }
         }
         entriesAfter.forEach((bp, count) -> {
-            if (count > 0 && RedisKeys.isPeriodOf(bp, board)) {
+            if (count > 0 && BoardPeriods.isPeriodOf(bp, board)) {
                 periods.add(bp);
             }
         });

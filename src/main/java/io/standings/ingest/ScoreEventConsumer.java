@@ -1,6 +1,7 @@
 package io.standings.ingest;
 
-import io.standings.lifecycle.IngestStartup;
+import io.standings.state.LiveState;
+import io.standings.state.BoardPeriods;
 import io.standings.state.ScoreChange;
 
 import io.micrometer.core.instrument.Counter;
@@ -18,10 +19,8 @@ import io.standings.ingest.DeadLetterPublisher.DeadLetter;
 import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
 import io.standings.state.OffsetAdvance;
-import io.standings.store.redis.RedisKeys;
 import io.standings.store.redis.RedisBatches;
 import io.standings.state.SnapshotGate;
-import io.standings.lifecycle.RedisRecovery;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -67,9 +66,8 @@ public class ScoreEventConsumer {
     private final RedisBatches redis;
     private final DeadLetterPublisher deadLetters;
     private final PartitionTracker tracker;
-    private final IngestStartup startup;
+    private final StateKeeper keeper;
     private final SnapshotGate gate;
-    private final RedisRecovery recovery;
     private final BatchFolder.Limits limits;
     private final Erasures erasures;
     private final Counter erased;
@@ -86,9 +84,9 @@ public class ScoreEventConsumer {
     private volatile Throwable failed;
 
     public ScoreEventConsumer(BoardRegistry boards, LiveBoards live, RedisBatches redis,
-            DeadLetterPublisher deadLetters, PartitionTracker tracker, IngestStartup startup, MeterRegistry registry,
+            DeadLetterPublisher deadLetters, PartitionTracker tracker, StateKeeper keeper, MeterRegistry registry,
             @ConfigProperty(name = "standings.ingest.max-record-bytes") int maxRecordBytes, SnapshotGate gate,
-            RedisRecovery recovery, PeriodRules periodRules,
+            PeriodRules periodRules,
             @ConfigProperty(name = "standings.ingest.max-future-skew") Duration maxFutureSkew,
             @ConfigProperty(name = "standings.boards.max-live-periods") int maxLivePeriods,
             @ConfigProperty(name = "standings.boards.max-entries") long maxEntries, Erasures erasures,
@@ -96,7 +94,6 @@ public class ScoreEventConsumer {
         this.boardStore = boardStore;
         this.erasures = erasures;
         this.gate = gate;
-        this.recovery = recovery;
         this.parser = new EventParser(maxRecordBytes, maxFutureSkew.toMillis());
         this.limits = new BatchFolder.Limits(periodRules, maxLivePeriods, maxEntries);
         this.boards = boards;
@@ -104,7 +101,7 @@ public class ScoreEventConsumer {
         this.redis = redis;
         this.deadLetters = deadLetters;
         this.tracker = tracker;
-        this.startup = startup;
+        this.keeper = keeper;
         this.applied = Counter.builder("standings.events.applied").description("Valid score events applied")
                 .register(registry);
         this.erased = Counter.builder("standings.events.erased")
@@ -178,7 +175,7 @@ public class ScoreEventConsumer {
         // It is used only if, when this batch gets the gate, the previous batch held it last and applied
         // exactly what it had prepared; otherwise it is prepared again inside the gate.
         Prepared speculative = null;
-        if (previous != null && !previous.done.isDone() && startup.isReady() && !tracker.resuming()) {
+        if (previous != null && !previous.done.isDone() && keeper.isReady() && !tracker.resuming()) {
             Prepared basis = previous.prepared;
             if (basis != null) {
                 speculative = prepare(records, basis);
@@ -196,15 +193,9 @@ public class ScoreEventConsumer {
             long grant = gate.grants();
             batch.grant = grant;
             boolean usable = ahead != null && previous.clean && previous.grant == grant - 1;
-            return startup.ready()
-                    .chain(() -> {
-                        if (!tracker.rebuildNeeded()) {
-                            return Uni.createFrom().item(usable);
-                        }
-                        return untilDone("rebuild from Redis", startup::rebuildIfNeeded).replaceWith(false);
-                    })
-                    .chain(stillUsable -> untilDone("Redis-loss check", recovery::recoverIfLost)
-                            .map(recovered -> stillUsable && !recovered))
+            return keeper.ready()
+                    .chain(() -> untilDone("state check", keeper::beforeBatch))
+                    .map(replaced -> usable && !replaced)
                     .chain(stillUsable -> write(records, batch, stillUsable ? ahead : null)
                             .onFailure(FencedException.class).recoverWithUni(fenced -> {
                                 batch.rewritten = true;
@@ -260,7 +251,7 @@ public class ScoreEventConsumer {
         int skipped = 0;
         long oldestTimestamp = Long.MAX_VALUE;
         for (TopicPartition tp : records.partitions()) {
-            String field = RedisKeys.offsetField(tp.topic(), tp.partition());
+            String field = BoardPeriods.partition(tp.topic(), tp.partition());
             Long pendingOffset = pending == null ? null : pending.nextOffsets().get(field);
             Long before = pendingOffset != null ? pendingOffset : tracker.lastApplied(tp.topic(), tp.partition());
             long last = -1;
@@ -291,7 +282,7 @@ public class ScoreEventConsumer {
             }
         }
         Map<String, Board> batchBoards = new HashMap<>();
-        BatchFolder.LiveState state = live;
+        LiveState state = live;
         if (pending != null) {
             PendingState overlay = new PendingState(live, pending.folded());
             if (!overlay.isEmpty()) {
@@ -322,16 +313,7 @@ public class ScoreEventConsumer {
      */
     private Uni<Void> afterFence(FencedException fenced) {
         fences.increment();
-        return recovery.recoverIfLost().chain(recovered -> {
-            if (recovered) {
-                return Uni.createFrom().voidItem();
-            }
-            if (fenced.lostState()) {
-                return recovery.recoverNow(fenced.getMessage());
-            }
-            Log.warnf("%s; re-syncing memory with Redis", fenced.getMessage());
-            return startup.resync();
-        });
+        return keeper.afterFence(fenced.lostState(), fenced.getMessage());
     }
 
     /**

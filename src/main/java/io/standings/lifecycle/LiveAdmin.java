@@ -1,10 +1,10 @@
 package io.standings.lifecycle;
 
+import io.standings.state.BoardPeriods;
 import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
 import io.standings.state.SnapshotGate;
 import io.standings.store.postgres.QuarantineMarks;
-import io.standings.store.redis.RedisKeys;
 import io.standings.store.redis.RedisWrites;
 
 import io.smallrye.mutiny.Uni;
@@ -140,8 +140,8 @@ public class LiveAdmin {
             Map<String, Entry> ranked = live.rankedEverywhere(entity);
             List<String> heldPeriods = new ArrayList<>(live.quarantineState().periodsHolding(entity));
             Set<String> boards = new TreeSet<>();
-            ranked.keySet().forEach(bp -> boards.add(RedisKeys.boardOf(bp)));
-            heldPeriods.forEach(bp -> boards.add(RedisKeys.boardOf(bp)));
+            ranked.keySet().forEach(bp -> boards.add(BoardPeriods.boardOf(bp)));
+            heldPeriods.forEach(bp -> boards.add(BoardPeriods.boardOf(bp)));
             boards.addAll(live.quarantineState().boardsOf(entity));
             if (boards.isEmpty()) {
                 return Uni.createFrom().item(new Outcome(false, Set.of()));

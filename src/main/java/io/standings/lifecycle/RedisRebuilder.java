@@ -1,8 +1,8 @@
 package io.standings.lifecycle;
 
+import io.standings.state.BoardPeriods;
 import io.standings.state.LiveBoards;
 import io.standings.state.Quarantine;
-import io.standings.store.redis.RedisKeys;
 import io.standings.store.redis.RedisReads;
 
 import io.quarkus.logging.Log;
@@ -64,7 +64,7 @@ public class RedisRebuilder {
             Map<String, Map<String, Entry>> held = new ConcurrentHashMap<>();
             return Multi.createFrom().iterable(periods)
                     .onItem().transformToUniAndConcatenate(bp -> {
-                        Optional<Board> board = boards.find(RedisKeys.boardOf(bp));
+                        Optional<Board> board = boards.find(BoardPeriods.boardOf(bp));
                         if (board.isEmpty()) {
                             Log.warnf("Redis holds '%s' but its board is not defined; not loaded", bp);
                             return Uni.createFrom().voidItem();

@@ -1,5 +1,6 @@
 package io.standings.lifecycle;
 
+import io.standings.state.BoardPeriods;
 import io.standings.store.postgres.CheckpointReader;
 import io.standings.store.postgres.ErasureStore;
 import io.standings.state.QuarantineState;
@@ -17,7 +18,6 @@ import io.standings.ingest.PartitionTracker;
 import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
 import io.standings.state.Quarantine;
-import io.standings.store.redis.RedisKeys;
 import io.standings.store.redis.RedisReads;
 import io.standings.store.redis.RedisWrites;
 import io.standings.state.SnapshotGate;
@@ -193,7 +193,7 @@ public class RedisRecovery implements HealthCheck {
             if (erasures.isErased(e.entity())) {
                 return;
             }
-            if (marks.contains(Quarantine.member(RedisKeys.boardOf(bp), e.entity()))) {
+            if (marks.contains(Quarantine.member(BoardPeriods.boardOf(bp), e.entity()))) {
                 held.computeIfAbsent(bp, k -> new HashMap<>()).put(e.entity(), e);
             } else {
                 ranked.computeIfAbsent(bp, k -> new ArrayList<>()).add(e);
@@ -211,14 +211,14 @@ public class RedisRecovery implements HealthCheck {
     private Uni<Void> restoreRedis(CheckpointReader.Checkpoint cp) {
         return redis.wipe()
                 .chain(() -> Multi.createFrom().iterable(cp.periods().entrySet()).onItem().transformToUniAndConcatenate(e -> {
-                    Board board = boards.find(RedisKeys.boardOf(e.getKey())).orElse(null);
+                    Board board = boards.find(BoardPeriods.boardOf(e.getKey())).orElse(null);
                     if (board == null) {
                         return Uni.createFrom().voidItem();
                     }
                     return redis.writePeriod(e.getKey(), board.order(), e.getValue());
                 }).collect().last())
                 .chain(() -> redis.writeQuarantine(cp.quarantine().quarantined(), cp.quarantine().held(),
-                        bp -> boards.find(RedisKeys.boardOf(bp)).map(Board::order).orElse(null)))
+                        bp -> boards.find(BoardPeriods.boardOf(bp)).map(Board::order).orElse(null)))
                 .chain(() -> redis.writeOffsets(cp.offsets()))
                 .chain(redis::setMarker);
     }
@@ -226,7 +226,7 @@ public class RedisRecovery implements HealthCheck {
     private void resetMemory(CheckpointReader.Checkpoint cp) {
         Map<String, RankIndex> indexes = new HashMap<>();
         cp.periods().forEach((bp, rows) -> {
-            Board board = boards.find(RedisKeys.boardOf(bp)).orElse(null);
+            Board board = boards.find(BoardPeriods.boardOf(bp)).orElse(null);
             if (board == null) {
                 return;
             }

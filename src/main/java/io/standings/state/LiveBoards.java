@@ -1,15 +1,12 @@
 package io.standings.state;
 
-import io.standings.store.redis.RedisKeys;
 
-import io.standings.http.EntryView;
 import io.standings.core.board.Board;
 import io.standings.core.index.Entry;
 import io.standings.core.index.Order;
 import io.standings.core.index.RankIndex;
 import io.standings.core.index.Ranked;
 import io.standings.core.index.BoardIndex;
-import io.standings.ingest.BatchFolder;
 import io.standings.state.ScoreChange;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -34,7 +31,7 @@ import java.util.stream.Collectors;
  * period before or after a batch, never in between. A rebuild from Redis swaps the whole map at once.
  */
 @ApplicationScoped
-public class LiveBoards implements BatchFolder.LiveState {
+public class LiveBoards implements LiveState {
 
     /** Told which boards a batch changed, after the batch is visible to readers. */
     @FunctionalInterface
@@ -83,7 +80,7 @@ public class LiveBoards implements BatchFolder.LiveState {
     /** Entries of the board period, ranked and held by the quarantine. */
     @Override
     public long entries(String board, String period) {
-        String bp = RedisKeys.boardPeriod(board, period);
+        String bp = BoardPeriods.boardPeriod(board, period);
         RankIndex index = indexes.get(bp);
         return (index == null ? 0 : index.size()) + quarantine.heldCount(bp);
     }
@@ -93,12 +90,12 @@ public class LiveBoards implements BatchFolder.LiveState {
     public Set<String> livePeriods(String board) {
         Set<String> live = new HashSet<>();
         indexes.forEach((bp, index) -> {
-            if (index.size() > 0 && RedisKeys.isPeriodOf(bp, board)) {
+            if (index.size() > 0 && BoardPeriods.isPeriodOf(bp, board)) {
                 live.add(bp);
             }
         });
         quarantine.heldCounts().keySet().forEach(bp -> {
-            if (RedisKeys.isPeriodOf(bp, board)) {
+            if (BoardPeriods.isPeriodOf(bp, board)) {
                 live.add(bp);
             }
         });
@@ -107,17 +104,17 @@ public class LiveBoards implements BatchFolder.LiveState {
 
     /** The state the fold starts from. */
     @Override
-    public BatchFolder.Current current(String board, String period, String entity) {
-        String bp = RedisKeys.boardPeriod(board, period);
+    public EntityScore current(String board, String period, String entity) {
+        String bp = BoardPeriods.boardPeriod(board, period);
         if (quarantine.isQuarantined(board, entity)) {
             Entry held = quarantine.held(bp, entity);
-            return held == null ? null : new BatchFolder.Current(held.score(), held.reachedAt());
+            return held == null ? null : new EntityScore(held.score(), held.reachedAt());
         }
         RankIndex index = indexes.get(bp);
         if (index == null) {
             return null;
         }
-        return index.get(entity).map(e -> new BatchFolder.Current(e.score(), e.reachedAt())).orElse(null);
+        return index.get(entity).map(e -> new EntityScore(e.score(), e.reachedAt())).orElse(null);
     }
 
     /** Applies one batch's changes; called by the ingest only, after Redis has taken them. */
@@ -125,7 +122,7 @@ public class LiveBoards implements BatchFolder.LiveState {
         Map<String, List<ScoreChange>> byPeriod = new LinkedHashMap<>();
         for (ScoreChange change : changes) {
             if (quarantine.isQuarantined(change.board(), change.entity())) {
-                String bp = RedisKeys.boardPeriod(change.board(), change.period());
+                String bp = BoardPeriods.boardPeriod(change.board(), change.period());
                 if (change.removed()) {
                     quarantine.release(bp, change.entity());
                 } else {
@@ -133,7 +130,7 @@ public class LiveBoards implements BatchFolder.LiveState {
                 }
                 continue;
             }
-            byPeriod.computeIfAbsent(RedisKeys.boardPeriod(change.board(), change.period()), b -> new ArrayList<>())
+            byPeriod.computeIfAbsent(BoardPeriods.boardPeriod(change.board(), change.period()), b -> new ArrayList<>())
                     .add(change);
         }
         byPeriod.forEach((bp, periodChanges) -> {
@@ -205,7 +202,7 @@ public class LiveBoards implements BatchFolder.LiveState {
     }
 
     public Optional<RankIndex> index(String board, String period) {
-        return Optional.ofNullable(indexes.get(RedisKeys.boardPeriod(board, period)));
+        return Optional.ofNullable(indexes.get(BoardPeriods.boardPeriod(board, period)));
     }
 
     /** The index of the board's current period (the one that contains now). */
@@ -222,7 +219,7 @@ public class LiveBoards implements BatchFolder.LiveState {
 
     /** Drops every period of a board. */
     public void removeBoard(String board) {
-        indexes.keySet().removeIf(bp -> RedisKeys.isPeriodOf(bp, board));
+        indexes.keySet().removeIf(bp -> BoardPeriods.isPeriodOf(bp, board));
         quarantine.removeBoard(board);
     }
 
@@ -230,7 +227,7 @@ public class LiveBoards implements BatchFolder.LiveState {
     public Map<String, Entry> entriesOf(String board, String entity) {
         Map<String, Entry> found = new LinkedHashMap<>();
         indexes.forEach((bp, index) -> {
-            if (RedisKeys.isPeriodOf(bp, board)) {
+            if (BoardPeriods.isPeriodOf(bp, board)) {
                 index.get(entity).ifPresent(e -> found.put(bp, e));
             }
         });
@@ -264,7 +261,7 @@ public class LiveBoards implements BatchFolder.LiveState {
     public Map<String, Entry> heldEntriesOf(String board, String entity) {
         Map<String, Entry> found = new LinkedHashMap<>();
         for (String bp : quarantine.periodsHolding(entity)) {
-            if (RedisKeys.isPeriodOf(bp, board)) {
+            if (BoardPeriods.isPeriodOf(bp, board)) {
                 found.put(bp, quarantine.held(bp, entity));
             }
         }
@@ -294,7 +291,7 @@ public class LiveBoards implements BatchFolder.LiveState {
 
     /** Whether any period of the board has entries. */
     public boolean hasEntries(String board) {
-        return indexes.entrySet().stream().anyMatch(e -> RedisKeys.isPeriodOf(e.getKey(), board) && e.getValue().size() > 0);
+        return indexes.entrySet().stream().anyMatch(e -> BoardPeriods.isPeriodOf(e.getKey(), board) && e.getValue().size() > 0);
     }
 
     /** Every live "board@period" with its entry count. */
@@ -304,18 +301,7 @@ public class LiveBoards implements BatchFolder.LiveState {
         return sizes;
     }
 
-    public Optional<EntryView> entry(Board board, String entity) {
-        long token = asOf();
-        return currentIndex(board).flatMap(index -> index.ranked(entity).map(r -> view(board, r, index.size(), token)));
-    }
-
     public long size(Board board) {
         return currentIndex(board).map(RankIndex::size).orElse(0L);
-    }
-
-    private static EntryView view(Board board, Ranked r, long total, long token) {
-        long size = Math.max(total, r.ordinalRank());
-        return new EntryView(board.id(), r.entity(), board.displayScore(r.score(), System.currentTimeMillis()),
-                board.rankOf(r), r.ordinalRank(), size, r.percentile(size), Instant.ofEpochMilli(r.reachedAt()), token);
     }
 }

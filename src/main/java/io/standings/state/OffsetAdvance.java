@@ -1,6 +1,5 @@
 package io.standings.state;
 
-import io.standings.store.redis.RedisKeys;
 
 /**
  * A batch moves one partition's last applied offset from {@code expected} (null: none stored yet) to
@@ -9,6 +8,6 @@ import io.standings.store.redis.RedisKeys;
 public record OffsetAdvance(String topic, int partition, Long expected, long next) {
 
     public String field() {
-        return RedisKeys.offsetField(topic, partition);
+        return BoardPeriods.partition(topic, partition);
     }
 }

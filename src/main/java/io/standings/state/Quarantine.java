@@ -1,6 +1,5 @@
 package io.standings.state;
 
-import io.standings.store.redis.RedisKeys;
 
 import io.standings.core.index.Entry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -98,7 +97,7 @@ public class Quarantine {
 
     void removeBoard(String board) {
         quarantined.removeIf(m -> m.startsWith(board + "/"));
-        held.keySet().removeIf(bp -> RedisKeys.isPeriodOf(bp, board));
+        held.keySet().removeIf(bp -> BoardPeriods.isPeriodOf(bp, board));
     }
 
     /** A copy of the quarantined "board/entity" marks (the reconciler's snapshot takes it under the gate). */

@@ -1,6 +1,5 @@
 package io.standings.state;
 
-import io.standings.ingest.BatchFolder;
 
 /**
  * The net effect of one batch on one entity of one board period: its new score, or its removal.
@@ -10,7 +9,7 @@ import io.standings.ingest.BatchFolder;
  * @param previous the entity's state before the batch, or null when it was not on the board
  */
 public record ScoreChange(String board, String period, String entity, boolean removed, double score, long reachedAt,
-        BatchFolder.Current previous) {
+        EntityScore previous) {
 
     public static ScoreChange upsert(String board, String period, String entity, double score, long reachedAt) {
         return new ScoreChange(board, period, entity, false, score, reachedAt, null);
@@ -20,7 +19,7 @@ public record ScoreChange(String board, String period, String entity, boolean re
         return new ScoreChange(board, period, entity, true, 0, 0, null);
     }
 
-    public ScoreChange withPrevious(BatchFolder.Current before) {
+    public ScoreChange withPrevious(EntityScore before) {
         return new ScoreChange(board, period, entity, removed, score, reachedAt, before);
     }
 }

@@ -1,5 +1,6 @@
 package io.standings.ingest;
 
+import io.standings.state.EntityScore;
 import io.standings.state.ScoreChange;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,7 +48,7 @@ class BatchFolderTest {
 
         List<ScoreChange> changes = BatchFolder.fold(events, BOARDS::get, (b, p, e) -> {
             State s = initial.get(new Key(b, e));
-            return s == null ? null : new BatchFolder.Current(s.score(), s.reachedAt());
+            return s == null ? null : new EntityScore(s.score(), s.reachedAt());
         });
 
         Map<Key, State> actual = new HashMap<>(initial);

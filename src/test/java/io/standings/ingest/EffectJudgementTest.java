@@ -1,5 +1,7 @@
 package io.standings.ingest;
 
+import io.standings.state.LiveState;
+import io.standings.state.EntityScore;
 import io.standings.state.ScoreChange;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -159,13 +161,13 @@ class EffectJudgementTest {
 
     // --- The state the fold reads, kept like memory: changes applied batch by batch -------------------------
 
-    static final class MapState implements BatchFolder.LiveState {
+    static final class MapState implements LiveState {
         final Map<String, Map<String, Cell>> periods = new TreeMap<>();
 
         @Override
-        public BatchFolder.Current current(String board, String period, String entity) {
+        public EntityScore current(String board, String period, String entity) {
             Cell c = periods.getOrDefault(board + "@" + period, Map.of()).get(entity);
-            return c == null ? null : new BatchFolder.Current(c.score(), c.reachedAt());
+            return c == null ? null : new EntityScore(c.score(), c.reachedAt());
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.standings.ingest;
 
+import io.standings.state.BoardPeriods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -532,7 +533,7 @@ class HostileStreamProcessIT {
                 assertThat(MemberCodec.reachedAt(m.member())).as(where + " reachedAt").isEqualTo(expected.get(i).reachedAt());
             }
             assertThat(redis.hgetall(keys.members(b.id(), period))).as(where + " members").hasSize(expected.size());
-            assertThat(redis.hgetall(keys.held(RedisKeys.boardPeriod(b.id(), period))).keySet()).as(where + " held")
+            assertThat(redis.hgetall(keys.held(BoardPeriods.boardPeriod(b.id(), period))).keySet()).as(where + " held")
                     .isEqualTo(reference.held(b.id(), period).keySet());
         }
     }

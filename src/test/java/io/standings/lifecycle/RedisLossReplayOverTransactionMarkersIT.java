@@ -1,5 +1,6 @@
 package io.standings.lifecycle;
 
+import io.standings.state.BoardPeriods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +10,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.standings.core.index.Order;
 import io.standings.state.LiveBoards;
-import io.standings.store.redis.RedisKeys;
 import io.standings.testing.IncrementStream;
 import io.standings.testing.LiveStateAssertions;
 import io.standings.testing.RealServices;
@@ -137,7 +137,7 @@ class RedisLossReplayOverTransactionMarkersIT {
         producer.commitTransaction();
         for (Future<RecordMetadata> f : sent) {
             RecordMetadata m = f.get();
-            lastData.merge(RedisKeys.offsetField(m.topic(), m.partition()), m.offset(), Math::max);
+            lastData.merge(BoardPeriods.partition(m.topic(), m.partition()), m.offset(), Math::max);
         }
         for (Object[] e : events) {
             reference.incr((String) e[0], (Integer) e[1], (Long) e[2]);

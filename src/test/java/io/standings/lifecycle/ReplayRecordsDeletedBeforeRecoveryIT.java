@@ -1,5 +1,6 @@
 package io.standings.lifecycle;
 
+import io.standings.state.BoardPeriods;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +11,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.standings.core.index.Order;
 import io.standings.state.LiveBoards;
-import io.standings.store.redis.RedisKeys;
 import io.standings.testing.IncrementStream;
 import io.standings.testing.LiveStateAssertions;
 import io.standings.testing.Prometheus;
@@ -115,7 +115,7 @@ class ReplayRecordsDeletedBeforeRecoveryIT {
                 .isEqualTo((double) lost);
         ReferenceBoard expected = new ReferenceBoard(Order.DESC);
         for (Event e : events) {
-            String field = RedisKeys.offsetField(run.topic(), e.partition());
+            String field = BoardPeriods.partition(run.topic(), e.partition());
             boolean deleted = checkpoint.containsKey(field) && e.offset() > checkpoint.get(field)
                     && e.offset() < deleteBefore.get(e.partition());
             if (!deleted) {
@@ -157,7 +157,7 @@ class ReplayRecordsDeletedBeforeRecoveryIT {
 
     private Map<String, Long> lastOffsets() {
         Map<String, Long> last = new HashMap<>();
-        events.forEach(e -> last.merge(RedisKeys.offsetField(run.topic(), e.partition()), e.offset(), Math::max));
+        events.forEach(e -> last.merge(BoardPeriods.partition(run.topic(), e.partition()), e.offset(), Math::max));
         return last;
     }
 

@@ -1,5 +1,6 @@
 package io.standings.lifecycle;
 
+import io.standings.state.BoardPeriods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -170,7 +171,7 @@ class RestoreKilledHalfWayProcessIT {
         try (RedisProbe redis = new RedisProbe(run.servers().redisUri())) {
             redis.send(Request.cmd(Command.DEL).arg(keys.offsets()).arg(keys.marker()));
             assertThat(redis.zrange(keys.ranks(board, "all"))).as("scores left in Redis").isNotEmpty();
-            assertThat(redis.smembers(keys.periods())).contains(RedisKeys.boardPeriod(board, "all"));
+            assertThat(redis.smembers(keys.periods())).contains(BoardPeriods.boardPeriod(board, "all"));
         }
 
         service.start(Duration.ofSeconds(90));

@@ -63,7 +63,7 @@ public class EntryResource {
             @Parameter(description = ApiDocs.ENTITY) @PathParam("entity") String entity) {
         Board board = lookup.board(boardId);
         BoardLookup.entity(entity);
-        return live.entry(board, entity)
+        return EntryView.lookup(live, board, entity)
                 .orElseThrow(() -> ProblemException.notFound("Entity '" + entity + "' is not on board '" + boardId + "'"));
     }
 

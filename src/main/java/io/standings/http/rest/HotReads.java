@@ -7,11 +7,10 @@ import io.standings.http.Params;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import io.standings.core.board.Board;
-import io.standings.state.BoardRegistry;
 import io.standings.core.board.Ids;
 import io.standings.core.index.RankIndex;
 import io.standings.state.LiveBoards;
-import io.standings.http.security.ApiKeys;
+import io.standings.http.security.PlainReads;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -40,18 +39,16 @@ public class HotReads {
     static final String TOP_PATH = "/api/v1/boards/:board/top";
     private static final String JSON = "application/json;charset=UTF-8";
 
-    private final BoardRegistry boards;
+    private final PlainReads plainReads;
     private final LiveBoards live;
-    private final ApiKeys keys;
     private final ObjectMapper mapper;
     private final boolean enabled;
     private final TopCache topCache = new TopCache();
 
-    public HotReads(BoardRegistry boards, LiveBoards live, ApiKeys keys, ObjectMapper mapper,
+    public HotReads(PlainReads plainReads, LiveBoards live, ObjectMapper mapper,
             @ConfigProperty(name = "standings.http.hot-reads", defaultValue = "true") boolean enabled) {
-        this.boards = boards;
+        this.plainReads = plainReads;
         this.live = live;
-        this.keys = keys;
         this.mapper = mapper;
         this.enabled = enabled;
     }
@@ -65,9 +62,9 @@ public class HotReads {
     }
 
     void entry(RoutingContext ctx) {
-        Board board = plainBoard(ctx);
+        Board board = plainReads.board(ctx);
         String entity = board == null ? null : ctx.pathParam("entity");
-        Optional<EntryView> view = entity != null && Ids.isValidEntity(entity) ? live.entry(board, entity) : Optional.empty();
+        Optional<EntryView> view = entity != null && Ids.isValidEntity(entity) ? EntryView.lookup(live, board, entity) : Optional.empty();
         if (view.isEmpty()) {
             ctx.next();
             return;
@@ -78,7 +75,7 @@ public class HotReads {
     }
 
     void top(RoutingContext ctx) {
-        Board board = plainBoard(ctx);
+        Board board = plainReads.board(ctx);
         int limit = board == null ? -1 : Params.plainLimit(ctx.queryParam("limit"));
         if (limit < 0) {
             ctx.next();
@@ -95,18 +92,6 @@ public class HotReads {
                 limit, index.size(), BoardResource.entries(board, index.top(limit)), asOf))));
     }
 
-    /**
-     * The request's board when a hot path may answer it, else null (the JAX-RS resource will): reads are
-     * open, the path has no percent-escape, and {@code :board} is a valid id of a known board. Shared with
-     * {@code HotStreams}.
-     */
-    public Board plainBoard(RoutingContext ctx) {
-        if (keys.readsRequireKey() || ctx.request().path().indexOf('%') >= 0) {
-            return null;
-        }
-        String id = ctx.pathParam("board");
-        return Ids.isValidBoard(id) ? boards.find(id).orElse(null) : null;
-    }
 
     /** Answers with the JSON, or lets the JAX-RS resource answer when there is none. */
     private static void send(RoutingContext ctx, byte[] json) {

@@ -1,6 +1,6 @@
 package io.standings.http.sse;
 
-import io.standings.http.rest.HotReads;
+import io.standings.http.security.PlainReads;
 import io.standings.http.Params;
 import io.standings.core.board.Board;
 import io.standings.core.board.Ids;
@@ -22,11 +22,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class HotStreams {
 
-    private final HotReads reads;
+    private final PlainReads reads;
     private final SubscriptionRegistry subscriptions;
     private final boolean enabled;
 
-    public HotStreams(HotReads reads, SubscriptionRegistry subscriptions,
+    public HotStreams(PlainReads reads, SubscriptionRegistry subscriptions,
             @ConfigProperty(name = "standings.http.hot-reads", defaultValue = "true") boolean enabled) {
         this.reads = reads;
         this.subscriptions = subscriptions;
@@ -41,7 +41,7 @@ public class HotStreams {
     }
 
     void top(RoutingContext ctx) {
-        Board board = reads.plainBoard(ctx);
+        Board board = reads.board(ctx);
         int limit = board == null ? -1 : Params.plainLimit(ctx.queryParam("limit"));
         if (limit < 0 || subscriptions.open(board, Subscription.Topic.top(board.id(), limit),
                 SubscriptionRegistry.clientOf(ctx.request()), () -> new VertxEventSink(ctx.request()))
@@ -51,7 +51,7 @@ public class HotStreams {
     }
 
     void entry(RoutingContext ctx) {
-        Board board = reads.plainBoard(ctx);
+        Board board = reads.board(ctx);
         String entity = board == null ? null : ctx.pathParam("entity");
         if (entity == null || !Ids.isValidEntity(entity) || subscriptions.open(board,
                 Subscription.Topic.entry(board.id(), entity), SubscriptionRegistry.clientOf(ctx.request()),

@@ -1,5 +1,6 @@
 package io.standings.store.redis;
 
+import io.standings.state.BoardPeriods;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.standings.core.index.Entry;
@@ -80,7 +81,7 @@ public class RedisBatches {
         }
         Map<String, List<ScoreChange>> byPeriod = new LinkedHashMap<>();
         for (ScoreChange change : changes) {
-            byPeriod.computeIfAbsent(RedisKeys.boardPeriod(change.board(), change.period()), bp -> new ArrayList<>())
+            byPeriod.computeIfAbsent(BoardPeriods.boardPeriod(change.board(), change.period()), bp -> new ArrayList<>())
                     .add(change);
         }
         List<String> scriptKeys = new ArrayList<>(2 + 2 * byPeriod.size());

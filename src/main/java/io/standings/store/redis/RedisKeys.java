@@ -1,5 +1,7 @@
 package io.standings.store.redis;
 
+import io.standings.state.BoardPeriods;
+
 /**
  * The Redis key layout (docs/redis-layout.md; other services read it). All keys of one board period
  * share the hash tag {@code {board@period}}.
@@ -30,21 +32,8 @@ public final class RedisKeys {
         this.prefix = prefix;
     }
 
-    /** "board@period": board ids cannot contain '@', so the first '@' separates the two. */
-    public static String boardPeriod(String board, String period) {
-        return board + "@" + period;
-    }
 
-    /** The board of a "board@period". */
-    public static String boardOf(String boardPeriod) {
-        return boardPeriod.substring(0, boardPeriod.indexOf('@'));
-    }
 
-    /** Whether a "board@period" is a period of {@code board}. */
-    public static boolean isPeriodOf(String boardPeriod, String board) {
-        return boardPeriod.length() > board.length() && boardPeriod.charAt(board.length()) == '@'
-                && boardPeriod.startsWith(board);
-    }
 
     public String ranks(String boardPeriod) {
         return prefix + "{" + boardPeriod + "}:ranks";
@@ -63,11 +52,11 @@ public final class RedisKeys {
     }
 
     public String ranks(String board, String period) {
-        return ranks(boardPeriod(board, period));
+        return ranks(BoardPeriods.boardPeriod(board, period));
     }
 
     public String members(String board, String period) {
-        return members(boardPeriod(board, period));
+        return members(BoardPeriods.boardPeriod(board, period));
     }
 
     public String periods() {
@@ -83,9 +72,6 @@ public final class RedisKeys {
         return prefix + "marker";
     }
 
-    public static String offsetField(String topic, int partition) {
-        return topic + "/" + partition;
-    }
 
     public String prefix() {
         return prefix;

@@ -1,5 +1,6 @@
 package io.standings.store.redis;
 
+import io.standings.state.BoardPeriods;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.standings.core.index.Entry;
@@ -105,7 +106,7 @@ public class RedisWrites {
                 }
             }
             for (String bp : all) {
-                if (RedisKeys.isPeriodOf(bp, board)) {
+                if (BoardPeriods.isPeriodOf(bp, board)) {
                     requests.add(Request.cmd(Command.UNLINK).arg(keys.ranks(bp)).arg(keys.members(bp)).arg(keys.held(bp)));
                     requests.add(Request.cmd(Command.SREM).arg(keys.periods()).arg(bp));
                 }
