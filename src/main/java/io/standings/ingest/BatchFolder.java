@@ -302,7 +302,7 @@ public final class BatchFolder {
         }
 
         private static boolean isBetter(double candidate, double current, Order order) {
-            return order == Order.DESC ? candidate > current : candidate < current;
+            return order.compareScores(candidate, current) < 0;
         }
 
         boolean differsFromStart() {

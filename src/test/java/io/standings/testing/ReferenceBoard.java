@@ -1,6 +1,6 @@
 package io.standings.testing;
 
-import io.standings.core.index.Keys;
+import io.standings.core.index.RankKey;
 import io.standings.core.index.Order;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,7 +63,7 @@ public final class ReferenceBoard {
                 ? Double.compare(b.getValue().score, a.getValue().score)
                 : Double.compare(a.getValue().score, b.getValue().score);
         all.sort(byScore.thenComparingLong((Map.Entry<String, State> e) -> e.getValue().reachedAt)
-                .thenComparing(Map.Entry::getKey, Keys.ENTITY_ORDER));
+                .thenComparing(Map.Entry::getKey, RankKey.ID_ORDER));
         List<Row> rows = new ArrayList<>(all.size());
         long competition = 0;
         long dense = 0;

@@ -95,10 +95,8 @@ public final class BoardIndex implements RankIndex {
         SlotSort.sort(slots, (a, b) -> {
             double sa = scores[a];
             double sb = scores[b];
-            if (sa != sb) {
-                return order.compareScores(sa, sb);
-            }
-            int c = Long.compare(store.reachedAt(refs[a]), store.reachedAt(refs[b]));
+            int c = sa != sb ? order.compareScores(sa, sb)
+                    : RankKey.compareBeforeIds(order, sa, store.reachedAt(refs[a]), sb, store.reachedAt(refs[b]));
             return c != 0 ? c : store.compareIds(refs[a], refs[b]);
         });
         int[] sortedRefs = new int[n];

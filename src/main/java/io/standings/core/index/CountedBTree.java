@@ -139,10 +139,8 @@ final class CountedBTree {
 
     /** Compares probe (s, r, id) with the entry (os, oslot); a null id sorts before every id. */
     private int compare(double s, long r, byte[] id, double os, int oslot) {
-        if (s != os) {
-            return order.compareScores(s, os);
-        }
-        int c = Long.compare(r, store.reachedAt(oslot));
+        // RankKey's order; the entry's time is loaded only when the scores tie (scores come first).
+        int c = s != os ? order.compareScores(s, os) : RankKey.compareBeforeIds(order, s, r, os, store.reachedAt(oslot));
         if (c != 0) {
             return c;
         }

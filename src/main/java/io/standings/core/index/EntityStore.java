@@ -111,7 +111,7 @@ final class EntityStore {
         byte[] c = chunks[ref >>> CHUNK_BITS];
         int off = ref & CHUNK_MASK;
         int start = idStart(c, off);
-        return Arrays.compareUnsigned(c, start, start + idLength(c, off), probe, 0, probe.length);
+        return RankKey.compareIdBytes(c, start, idLength(c, off), probe, 0, probe.length);
     }
 
     /** Compares two records' ids as unsigned bytes. */
@@ -122,7 +122,7 @@ final class EntityStore {
         int ob = b & CHUNK_MASK;
         int sa = idStart(ca, oa);
         int sb = idStart(cb, ob);
-        return Arrays.compareUnsigned(ca, sa, sa + idLength(ca, oa), cb, sb, sb + idLength(cb, ob));
+        return RankKey.compareIdBytes(ca, sa, idLength(ca, oa), cb, sb, idLength(cb, ob));
     }
 
     private static int idLength(byte[] c, int off) {

@@ -1,22 +1,12 @@
 package io.standings.core.index;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 
-/**
- * Validation and ordering of the parts of a key: (score in board order, reachedAt ascending,
- * entity id ascending by Unicode code point).
- *
- * <p>Entity ids compare by code point, which is the same as comparing their UTF-8 bytes as unsigned
- * values and the same as PostgreSQL's {@code COLLATE "C"} in a UTF8 database. It differs from
- * {@link String#compareTo} (UTF-16 units) only for supplementary characters.
- */
+/** Validation of the parts of a key: entity ids, scores, limits (their order is {@link RankKey}'s). */
 public final class Keys {
     /** Maximum id length in code points. */
     public static final int MAX_ENTITY_CODE_POINTS = 128;
 
-    /** Code-point (= UTF-8 byte) order of entity ids. */
-    public static final Comparator<String> ENTITY_ORDER = Keys::compareEntities;
 
     private Keys() {
     }
@@ -75,30 +65,6 @@ public final class Keys {
         return score == 0.0 ? 0.0 : score;
     }
 
-    /** Compares entity ids by code point (= unsigned UTF-8 bytes = {@code COLLATE "C"}). */
-    public static int compareEntities(String a, String b) {
-        int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y) {
-                // A surrogate (D800-DFFF) stands for a code point >= 0x10000, so it sorts after
-                // every BMP char; BMP chars above the surrogate range (E000-FFFF) sort before it.
-                boolean sx = Character.isSurrogate(x);
-                boolean sy = Character.isSurrogate(y);
-                if (sx != sy) {
-                    return sx ? 1 : -1;
-                }
-                return Character.compare(x, y);
-            }
-        }
-        return Integer.compare(a.length(), b.length());
-    }
-
-    /** Compares UTF-8 encoded ids as unsigned bytes. */
-    static int compareUtf8(byte[] a, int aOff, int aLen, byte[] b, int bOff, int bLen) {
-        return java.util.Arrays.compareUnsigned(a, aOff, aOff + aLen, b, bOff, bOff + bLen);
-    }
 
     /** Share of entries ranked strictly below the one at {@code ordinal}: (n - ordinal) / n * 100. */
     public static double percentile(long ordinal, long size) {

@@ -3,6 +3,7 @@ package io.standings.store.postgres;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.standings.core.index.Order;
+import io.standings.core.index.RankKey;
 import io.standings.state.PeriodSnapshot;
 import io.standings.state.QuarantineState;
 import io.vertx.mutiny.sqlclient.Row;
@@ -516,12 +517,11 @@ public class CheckpointWriter {
      * tie-break; RANK and DENSE_RANK by the score alone, so ties share them.
      */
     static String rankingInsert(Order order, String table, String source) {
-        String dir = order == Order.DESC ? "DESC" : "ASC";
         return "INSERT INTO " + table + " (bp_id, generation, ordinal_rank, competition_rank, dense_rank, entity, score,"
                 + " reached_at) SELECT $1, $2,"
-                + " row_number() OVER (ORDER BY score " + dir + ", reached_at, entity COLLATE \"C\"),"
-                + " rank() OVER (ORDER BY score " + dir + "),"
-                + " dense_rank() OVER (ORDER BY score " + dir + "),"
+                + " row_number() OVER (ORDER BY " + RankKey.sqlOrderBy(order) + "),"
+                + " rank() OVER (ORDER BY " + RankKey.sqlScoreOrder(order) + "),"
+                + " dense_rank() OVER (ORDER BY " + RankKey.sqlScoreOrder(order) + "),"
                 + " entity, score, reached_at FROM " + source;
     }
 

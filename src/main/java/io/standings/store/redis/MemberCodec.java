@@ -2,38 +2,29 @@ package io.standings.store.redis;
 
 import io.standings.core.index.Entry;
 import io.standings.core.index.Order;
+import io.standings.core.index.RankKey;
 
 /**
- * Encodes the tie-break into sorted-set members, so that Redis orders equal scores exactly as the index
- * does: reachedAt ascending, then entity id ascending by code point.
- *
- * <p>A member is 16 lowercase hex digits of {@code reachedAt ^ Long.MIN_VALUE} (so that unsigned, and
- * therefore byte-wise, order is signed order of reachedAt) followed by the entity id's UTF-8 bytes. Redis
- * orders equal scores by member bytes, and a shorter entity that is a prefix of a longer one sorts first,
- * as it does in the index and under PostgreSQL's {@code COLLATE "C"}.
+ * Sorted-set members and rank scores, so that Redis orders every board exactly as the index does
+ * ({@link RankKey}): a member is {@link RankKey#sortableTime} of the reach time followed by the entity id's
+ * UTF-8 bytes, and the rank score is the score, negated on desc boards, so that lower sorts first everywhere.
  */
 public final class MemberCodec {
-
-    static final int TIME_DIGITS = 16;
 
     private MemberCodec() {
     }
 
     public static String member(long reachedAt, String entity) {
-        String hex = Long.toHexString(reachedAt ^ Long.MIN_VALUE);
-        StringBuilder sb = new StringBuilder(TIME_DIGITS + entity.length());
-        for (int i = hex.length(); i < TIME_DIGITS; i++) {
-            sb.append('0');
-        }
-        return sb.append(hex).append(entity).toString();
+        return RankKey.appendSortableTime(new StringBuilder(RankKey.sortableTimeLength() + entity.length()), reachedAt)
+                .append(entity).toString();
     }
 
     public static long reachedAt(String member) {
-        return Long.parseUnsignedLong(member.substring(0, TIME_DIGITS), 16) ^ Long.MIN_VALUE;
+        return RankKey.parseSortableTime(member);
     }
 
     public static String entity(String member) {
-        return member.substring(TIME_DIGITS);
+        return member.substring(RankKey.sortableTimeLength());
     }
 
     /** The sorted-set score for a stored score: lower sorts first in every board. */

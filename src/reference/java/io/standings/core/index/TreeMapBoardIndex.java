@@ -35,13 +35,8 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     public TreeMapBoardIndex(Order order) {
         this.order = order;
-        this.keyOrder = (a, b) -> {
-            int c = order.compareScores(a.score(), b.score());
-            if (c == 0) {
-                c = Long.compare(a.reachedAt(), b.reachedAt());
-            }
-            return c != 0 ? c : Keys.compareEntities(a.entity(), b.entity());
-        };
+        this.keyOrder = (a, b) -> RankKey.compare(order, a.score(), a.reachedAt(), a.entity(), b.score(), b.reachedAt(),
+                b.entity());
         this.sorted = new TreeSet<>(keyOrder);
         this.scoreCounts = new TreeMap<>((Double a, Double b) -> order.compareScores(a, b));
     }

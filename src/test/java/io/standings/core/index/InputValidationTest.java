@@ -145,7 +145,7 @@ class InputValidationTest {
         String bmpHigh = "\uFFFD";
         String supplementary = "\uD83D\uDE00";
         assertThat(bmpHigh.compareTo(supplementary)).isPositive(); // UTF-16 order
-        assertThat(Keys.compareEntities(bmpHigh, supplementary)).isNegative(); // code point / UTF-8 / COLLATE "C"
+        assertThat(RankKey.compareIds(bmpHigh, supplementary)).isNegative(); // code point / UTF-8 / COLLATE "C"
         for (RankIndex index : List.of(new BoardIndex(Order.DESC), new TreeMapBoardIndex(Order.DESC))) {
             index.upsert(supplementary, 1, 0);
             index.upsert(bmpHigh, 1, 0);
