@@ -1,5 +1,7 @@
 package io.standings.http;
 
+import io.standings.core.board.Ids;
+
 /** Descriptions shared by the OpenAPI annotations of the resources. */
 public final class ApiDocs {
 
@@ -8,7 +10,7 @@ public final class ApiDocs {
     public static final String UNAUTHORIZED = "No API key, when reads require one (problem+json, WWW-Authenticate: Bearer)";
     public static final String FORBIDDEN = "A wrong API key, when reads require one (problem+json)";
     public static final String BOARD = "Board id, ^[a-z0-9][a-z0-9_.-]{0,63}$";
-    public static final String ENTITY = "Entity id: 1-128 printable characters, no '/'";
+    public static final String ENTITY = "Entity id: 1-" + Ids.MAX_ENTITY_LENGTH + " printable characters, no '/'";
 
     private ApiDocs() {
     }

@@ -98,28 +98,46 @@ public final class EventParser {
             return reject(RejectReason.TOO_LARGE,
                     "the value has " + value.length + " bytes, more than the limit of " + maxRecordBytes, null);
         }
-        if (isAscii(value)) {
-            ParsedRecord fast = parseFast(key, value, recordTimestamp);
-            if (fast != null) {
-                return fast;
-            }
+        Object read = isAscii(value) ? readFast(value) : null;
+        if (read == null) {
+            read = readTree(value);
         }
-        return parseTree(key, value, recordTimestamp);
+        return read instanceof Fields fields ? validate(fields, key, recordTimestamp) : (ParsedRecord) read;
+    }
+
+    /** The JSON type of a field as the record gave it. */
+    enum Kind { ABSENT, NULL, STRING, INTEGER, FLOAT, STRUCTURE, OTHER }
+
+    /**
+     * What a record's JSON said about the fields Standings reads, before any rule is applied: both ways of
+     * reading a record fill one of these, and {@link #validate} judges it.
+     */
+    static final class Fields {
+        String id;
+        Kind board = Kind.ABSENT;
+        String boardText;
+        /** The board id is one the parser has seen valid already (its String is the shared one). */
+        boolean boardKnownValid;
+        Kind entity = Kind.ABSENT;
+        String entityText;
+        Kind op = Kind.ABSENT;
+        String opText;
+        Kind value = Kind.ABSENT;
+        double number;
+        /** An integer literal beyond ±2^53, which a double cannot hold exactly. */
+        boolean inexactInteger;
+        Kind ts = Kind.ABSENT;
+        String tsText;
     }
 
     /**
-     * The usual record: an ASCII JSON object whose known fields hold scalars. Read token by token (no tree,
-     * no String for the board), then checked in exactly the order of {@link #parseTree}. Returns null for
-     * anything else (malformed JSON, another root, a structured value in a known field), which
-     * {@link #parseTree} then answers, so both paths accept and reject the same records for the same reasons.
+     * The usual record: an ASCII JSON object whose known fields hold scalars, read token by token (no tree, no
+     * String for a board seen before). Returns null for anything else (malformed JSON, another root, a structured
+     * value in a known field), which {@link #readTree} then reads, so both ways fill the same {@link Fields} and
+     * records are accepted and rejected by {@link #validate} alone.
      */
-    private ParsedRecord parseFast(byte[] key, byte[] value, long recordTimestamp) {
-        String id = null;
-        JsonToken boardTok = null, entityTok = null, opTok = null, valueTok = null, tsTok = null;
-        String board = null, entity = null, opText = null, tsText = null;
-        boolean boardValid = false;
-        boolean bigInteger = false;
-        double number = 0;
+    private Fields readFast(byte[] value) {
+        Fields f = new Fields();
         try (JsonParser p = FACTORY.createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -129,51 +147,51 @@ public final class EventParser {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
                 if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
-                    if (name.equals("id") || name.equals("board") || name.equals("entity") || name.equals("op")
-                            || name.equals("value") || name.equals("ts")) {
+                    if (isKnown(name)) {
                         return null;
                     }
                     p.skipChildren();
                     continue;
                 }
+                Kind kind = kind(v);
                 switch (name) {
-                    case "id" -> id = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "id" -> f.id = v == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "board" -> {
-                        boardTok = v;
-                        if (v == JsonToken.VALUE_STRING) {
-                            board = boardNames.lookup(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-                            boardValid = board != null;
-                            if (board == null) {
-                                board = p.getText();
+                        f.board = kind;
+                        if (kind == Kind.STRING) {
+                            f.boardText = boardNames.lookup(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                            f.boardKnownValid = f.boardText != null;
+                            if (f.boardText == null) {
+                                f.boardText = p.getText();
                             }
                         }
                     }
                     case "entity" -> {
-                        entityTok = v;
-                        entity = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        f.entity = kind;
+                        f.entityText = kind == Kind.STRING ? p.getText() : null;
                     }
                     case "op" -> {
-                        opTok = v;
-                        opText = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        f.op = kind;
+                        f.opText = kind == Kind.STRING ? p.getText() : null;
                     }
                     case "value" -> {
-                        valueTok = v;
-                        if (v == JsonToken.VALUE_NUMBER_INT) {
+                        f.value = kind;
+                        if (kind == Kind.INTEGER) {
                             if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                                bigInteger = p.getBigIntegerValue().abs().compareTo(MAX_EXACT_INTEGER) > 0;
-                                number = p.getDoubleValue();
+                                f.inexactInteger = p.getBigIntegerValue().abs().compareTo(MAX_EXACT_INTEGER) > 0;
+                                f.number = p.getDoubleValue();
                             } else {
                                 long l = p.getLongValue();
-                                bigInteger = l > MAX_EXACT_LONG || l < -MAX_EXACT_LONG;
-                                number = (double) l;
+                                f.inexactInteger = l > MAX_EXACT_LONG || l < -MAX_EXACT_LONG;
+                                f.number = (double) l;
                             }
-                        } else if (v == JsonToken.VALUE_NUMBER_FLOAT) {
-                            number = p.getDoubleValue();
+                        } else if (kind == Kind.FLOAT) {
+                            f.number = p.getDoubleValue();
                         }
                     }
                     case "ts" -> {
-                        tsTok = v;
-                        tsText = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        f.ts = kind;
+                        f.tsText = kind == Kind.STRING ? p.getText() : null;
                     }
                     default -> {
                         // other fields are allowed and ignored
@@ -186,64 +204,144 @@ public final class EventParser {
         } catch (IOException | RuntimeException e) {
             return null;
         }
+        return f;
+    }
 
-        if (boardTok == null || boardTok == JsonToken.VALUE_NULL) {
+    private static boolean isKnown(String name) {
+        return switch (name) {
+            case "id", "board", "entity", "op", "value", "ts" -> true;
+            default -> false;
+        };
+    }
+
+    private static Kind kind(JsonToken v) {
+        return switch (v) {
+            case VALUE_NULL -> Kind.NULL;
+            case VALUE_STRING -> Kind.STRING;
+            case VALUE_NUMBER_INT -> Kind.INTEGER;
+            case VALUE_NUMBER_FLOAT -> Kind.FLOAT;
+            case START_OBJECT, START_ARRAY -> Kind.STRUCTURE;
+            default -> Kind.OTHER;
+        };
+    }
+
+    /** Any record: the whole value as a tree, strict UTF-8; a rejection when it is not a JSON object. */
+    private Object readTree(byte[] value) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(strictUtf8(value));
+        } catch (CharacterCodingException e) {
+            return reject(RejectReason.MALFORMED_JSON, "the value is not valid UTF-8", null);
+        } catch (JsonProcessingException e) {
+            return reject(RejectReason.MALFORMED_JSON, "the value is not JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) {
+            return reject(RejectReason.MALFORMED_JSON, "the value could not be read: " + e.getMessage(), null);
+        }
+        if (root == null || !root.isObject()) {
+            return reject(RejectReason.NOT_AN_OBJECT, "the value is JSON but not an object", null);
+        }
+        Fields f = new Fields();
+        f.id = root.path("id").isTextual() ? root.get("id").asText() : null;
+        f.board = kind(root.get("board"));
+        f.boardText = f.board == Kind.STRING ? root.get("board").asText() : null;
+        f.entity = kind(root.get("entity"));
+        f.entityText = f.entity == Kind.STRING ? root.get("entity").asText() : null;
+        f.op = kind(root.get("op"));
+        f.opText = f.op == Kind.STRING ? root.get("op").asText() : null;
+        JsonNode v = root.get("value");
+        f.value = kind(v);
+        if (f.value == Kind.INTEGER) {
+            f.inexactInteger = v.bigIntegerValue().abs().compareTo(MAX_EXACT_INTEGER) > 0;
+        }
+        if (f.value == Kind.INTEGER || f.value == Kind.FLOAT) {
+            f.number = v.doubleValue();
+        }
+        f.ts = kind(root.get("ts"));
+        f.tsText = f.ts == Kind.STRING ? root.get("ts").asText() : null;
+        return f;
+    }
+
+    private static Kind kind(JsonNode node) {
+        if (node == null) {
+            return Kind.ABSENT;
+        }
+        if (node.isNull()) {
+            return Kind.NULL;
+        }
+        if (node.isTextual()) {
+            return Kind.STRING;
+        }
+        if (node.isIntegralNumber()) {
+            return Kind.INTEGER;
+        }
+        if (node.isNumber()) {
+            return Kind.FLOAT;
+        }
+        return node.isContainerNode() ? Kind.STRUCTURE : Kind.OTHER;
+    }
+
+    /** Every rule of a record's form, in the order of the reasons' precedence, with the one message of each. */
+    private ParsedRecord validate(Fields f, byte[] key, long recordTimestamp) {
+        String id = f.id;
+        if (f.board == Kind.ABSENT || f.board == Kind.NULL) {
             return reject(RejectReason.MISSING_FIELD, "field 'board' is required", id);
         }
-        if (boardTok != JsonToken.VALUE_STRING) {
+        if (f.board != Kind.STRING) {
             return reject(RejectReason.WRONG_TYPE, "field 'board' must be a string", id);
         }
-        if (!boardValid) {
+        String board = f.boardText;
+        if (!f.boardKnownValid) {
             if (!Ids.isValidBoard(board)) {
                 return reject(RejectReason.INVALID_BOARD, Ids.describeBoardRule(), id);
             }
             board = boardNames.remember(board);
         }
-        if (entityTok == null || entityTok == JsonToken.VALUE_NULL) {
+        if (f.entity == Kind.ABSENT || f.entity == Kind.NULL) {
             return reject(RejectReason.MISSING_FIELD, "field 'entity' is required", id);
         }
-        if (entityTok != JsonToken.VALUE_STRING) {
+        if (f.entity != Kind.STRING) {
             return reject(RejectReason.WRONG_TYPE, "field 'entity' must be a string", id);
         }
+        String entity = f.entityText;
         if (!Ids.isValidEntity(entity)) {
             return reject(RejectReason.INVALID_ENTITY, Ids.describeEntityRule(), id);
         }
         Operation op = null;
-        if (opTok != null && opTok != JsonToken.VALUE_NULL) {
-            if (opTok != JsonToken.VALUE_STRING) {
+        if (f.op != Kind.ABSENT && f.op != Kind.NULL) {
+            if (f.op != Kind.STRING) {
                 return reject(RejectReason.WRONG_TYPE, "field 'op' must be a string", id);
             }
-            op = Operation.fromWire(opText).orElse(null);
+            op = Operation.fromWire(f.opText).orElse(null);
             if (op == null) {
-                return reject(RejectReason.INVALID_OP, "field 'op' must be one of set, incr, best, remove", id);
+                return reject(RejectReason.INVALID_OP, "field 'op' must be one of " + Operation.wireNames(), id);
             }
         }
-        double value0 = 0;
+        double value = 0;
         if (op != Operation.REMOVE) {
-            if (valueTok == null || valueTok == JsonToken.VALUE_NULL) {
+            if (f.value == Kind.ABSENT || f.value == Kind.NULL) {
                 return reject(RejectReason.MISSING_FIELD, "field 'value' is required", id);
             }
-            if (valueTok != JsonToken.VALUE_NUMBER_INT && valueTok != JsonToken.VALUE_NUMBER_FLOAT) {
+            if (f.value != Kind.INTEGER && f.value != Kind.FLOAT) {
                 return reject(RejectReason.WRONG_TYPE, "field 'value' must be a number", id);
             }
-            if (bigInteger) {
+            if (f.inexactInteger) {
                 return reject(RejectReason.INVALID_VALUE, "an integer 'value' must be within ±2^53 to be exact", id);
             }
-            value0 = number;
-            if (!Double.isFinite(value0)) {
+            value = f.number;
+            if (!Double.isFinite(value)) {
                 return reject(RejectReason.INVALID_VALUE, "field 'value' must be a finite number", id);
             }
-            if (value0 == 0d) {
-                value0 = 0d; // -0.0 and 0.0 are the same score
+            if (value == 0d) {
+                value = 0d; // -0.0 and 0.0 are the same score
             }
         }
         long timestamp = recordTimestamp;
-        if (tsTok != null && tsTok != JsonToken.VALUE_NULL) {
-            if (tsTok != JsonToken.VALUE_STRING) {
+        if (f.ts != Kind.ABSENT && f.ts != Kind.NULL) {
+            if (f.ts != Kind.STRING) {
                 return reject(RejectReason.WRONG_TYPE, "field 'ts' must be an ISO-8601 string", id);
             }
             try {
-                timestamp = IsoInstant.parseMillis(tsText);
+                timestamp = IsoInstant.parseMillis(f.tsText);
             } catch (DateTimeParseException | ArithmeticException e) {
                 return reject(RejectReason.INVALID_TS, "field 'ts' must be an ISO-8601 instant such as 2026-11-21T10:00:00Z", id);
             }
@@ -252,13 +350,15 @@ public final class EventParser {
         if (badTime != null) {
             return badTime;
         }
+        // The key decides the partition: all events of an entity must land in one partition, in order,
+        // for per-entity ordering and for the exactly-once bookkeeping, which is per partition.
         if (key == null) {
             return reject(RejectReason.MISSING_KEY, "the record key must be '<board>/<entity>' of the event", id);
         }
         if (!keyMatches(key, board, entity)) {
             return reject(RejectReason.KEY_MISMATCH, "the record key must be '<board>/<entity>' of the event", id);
         }
-        return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value0, timestamp, recordTimestamp));
+        return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value, timestamp, recordTimestamp));
     }
 
     /** Whether the key is "board/entity", compared without building either string. */
@@ -288,108 +388,6 @@ public final class EventParser {
             }
         }
         return true;
-    }
-
-    /** The general path: the whole value as a tree, strict UTF-8. */
-    private ParsedRecord parseTree(byte[] key, byte[] value, long recordTimestamp) {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(strictUtf8(value));
-        } catch (CharacterCodingException e) {
-            return reject(RejectReason.MALFORMED_JSON, "the value is not valid UTF-8", null);
-        } catch (JsonProcessingException e) {
-            return reject(RejectReason.MALFORMED_JSON, "the value is not JSON: " + e.getOriginalMessage(), null);
-        } catch (IOException e) {
-            return reject(RejectReason.MALFORMED_JSON, "the value could not be read: " + e.getMessage(), null);
-        }
-        if (root == null || !root.isObject()) {
-            return reject(RejectReason.NOT_AN_OBJECT, "the value is JSON but not an object", null);
-        }
-        String id = root.path("id").isTextual() ? root.get("id").asText() : null;
-
-        JsonNode boardNode = root.get("board");
-        if (boardNode == null || boardNode.isNull()) {
-            return reject(RejectReason.MISSING_FIELD, "field 'board' is required", id);
-        }
-        if (!boardNode.isTextual()) {
-            return reject(RejectReason.WRONG_TYPE, "field 'board' must be a string", id);
-        }
-        String board = boardNode.asText();
-        if (!Ids.isValidBoard(board)) {
-            return reject(RejectReason.INVALID_BOARD, Ids.describeBoardRule(), id);
-        }
-
-        JsonNode entityNode = root.get("entity");
-        if (entityNode == null || entityNode.isNull()) {
-            return reject(RejectReason.MISSING_FIELD, "field 'entity' is required", id);
-        }
-        if (!entityNode.isTextual()) {
-            return reject(RejectReason.WRONG_TYPE, "field 'entity' must be a string", id);
-        }
-        String entity = entityNode.asText();
-        if (!Ids.isValidEntity(entity)) {
-            return reject(RejectReason.INVALID_ENTITY, Ids.describeEntityRule(), id);
-        }
-
-        Operation op = null;
-        JsonNode opNode = root.get("op");
-        if (opNode != null && !opNode.isNull()) {
-            if (!opNode.isTextual()) {
-                return reject(RejectReason.WRONG_TYPE, "field 'op' must be a string", id);
-            }
-            op = Operation.fromWire(opNode.asText()).orElse(null);
-            if (op == null) {
-                return reject(RejectReason.INVALID_OP, "field 'op' must be one of set, incr, best, remove", id);
-            }
-        }
-
-        double value0 = 0;
-        JsonNode valueNode = root.get("value");
-        if (op != Operation.REMOVE) {
-            if (valueNode == null || valueNode.isNull()) {
-                return reject(RejectReason.MISSING_FIELD, "field 'value' is required", id);
-            }
-            if (!valueNode.isNumber()) {
-                return reject(RejectReason.WRONG_TYPE, "field 'value' must be a number", id);
-            }
-            if (valueNode.isIntegralNumber() && valueNode.bigIntegerValue().abs().compareTo(MAX_EXACT_INTEGER) > 0) {
-                return reject(RejectReason.INVALID_VALUE, "an integer 'value' must be within ±2^53 to be exact", id);
-            }
-            value0 = valueNode.doubleValue();
-            if (!Double.isFinite(value0)) {
-                return reject(RejectReason.INVALID_VALUE, "field 'value' must be a finite number", id);
-            }
-            if (value0 == 0d) {
-                value0 = 0d; // -0.0 and 0.0 are the same score
-            }
-        }
-
-        long timestamp = recordTimestamp;
-        JsonNode tsNode = root.get("ts");
-        if (tsNode != null && !tsNode.isNull()) {
-            if (!tsNode.isTextual()) {
-                return reject(RejectReason.WRONG_TYPE, "field 'ts' must be an ISO-8601 string", id);
-            }
-            try {
-                timestamp = IsoInstant.parseMillis(tsNode.asText());
-            } catch (DateTimeParseException | ArithmeticException e) {
-                return reject(RejectReason.INVALID_TS, "field 'ts' must be an ISO-8601 instant such as 2026-11-21T10:00:00Z", id);
-            }
-        }
-        ParsedRecord badTime = judgeTime(timestamp, recordTimestamp, id);
-        if (badTime != null) {
-            return badTime;
-        }
-
-        // The key decides the partition: all events of an entity must land in one partition, in order,
-        // for per-entity ordering and for the exactly-once bookkeeping, which is per partition.
-        if (key == null) {
-            return reject(RejectReason.MISSING_KEY, "the record key must be '<board>/<entity>' of the event", id);
-        }
-        if (!(board + "/" + entity).equals(new String(key, StandardCharsets.UTF_8))) {
-            return reject(RejectReason.KEY_MISMATCH, "the record key must be '<board>/<entity>' of the event", id);
-        }
-        return new ParsedRecord.Valid(new ScoreEvent(id, board, entity, op, value0, timestamp, recordTimestamp));
     }
 
     /**

@@ -22,7 +22,7 @@ public enum RejectReason {
     INVALID_BOARD,
     /** The entity id breaks the id rule. */
     INVALID_ENTITY,
-    /** The op is not one of set, incr, best, remove. */
+    /** The op is not the wire name of an {@link io.standings.core.board.Operation}. */
     INVALID_OP,
     /** The value is NaN, infinite, or an integer beyond 2^53 that would not be exact. */
     INVALID_VALUE,

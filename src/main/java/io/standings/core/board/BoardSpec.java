@@ -28,8 +28,8 @@ public record BoardSpec(String order, String ties, String operator, String perio
         Order o = parse(order, "desc", "order", "desc, asc", Order.class);
         Board.TiePolicy t = parse(ties, "ordinal", "ties", "ordinal, competition, dense", Board.TiePolicy.class);
         Operation op = Operation.fromWire(operator == null ? "set" : operator)
-                .filter(x -> x != Operation.REMOVE)
-                .orElseThrow(() -> new IllegalArgumentException("operator must be one of set, incr, best"));
+                .filter(Operation::canBeBoardDefault)
+                .orElseThrow(() -> new IllegalArgumentException("operator must be one of " + Operation.boardDefaultWireNames()));
         Period p = Period.fromWire(period == null ? "none" : period)
                 .orElseThrow(() -> new IllegalArgumentException("period must be one of none, daily, weekly, monthly"));
         ZoneId zone;

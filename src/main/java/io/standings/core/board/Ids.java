@@ -1,5 +1,7 @@
 package io.standings.core.board;
 
+import io.standings.core.index.Keys;
+
 import java.util.regex.Pattern;
 
 /**
@@ -8,7 +10,8 @@ import java.util.regex.Pattern;
  */
 public final class Ids {
 
-    public static final int MAX_ENTITY_LENGTH = 128;
+    /** The longest entity id, in code points: the index's own limit. */
+    public static final int MAX_ENTITY_LENGTH = Keys.MAX_ENTITY_CODE_POINTS;
 
     private static final Pattern BOARD = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,63}$");
 
@@ -19,7 +22,7 @@ public final class Ids {
         return board != null && BOARD.matcher(board).matches();
     }
 
-    /** 1–128 characters (code points), printable, no '/', no control characters. */
+    /** 1–{@value #MAX_ENTITY_LENGTH} characters (code points), printable, no '/', no control characters. */
     public static boolean isValidEntity(String entity) {
         if (entity == null || entity.isEmpty()) {
             return false;
@@ -41,7 +44,7 @@ public final class Ids {
         return true;
     }
 
-    /** The common case, decided without Unicode tables: up to 128 printable ASCII characters, no '/'. */
+    /** The common case, decided without Unicode tables: printable ASCII characters only, no '/'. */
     private static boolean isPlainAscii(String entity) {
         int n = entity.length();
         if (n > MAX_ENTITY_LENGTH) {
@@ -76,6 +79,6 @@ public final class Ids {
     }
 
     public static String describeEntityRule() {
-        return "an entity id is 1-128 printable characters without '/' or control characters";
+        return "an entity id is 1-" + MAX_ENTITY_LENGTH + " printable characters without '/' or control characters";
     }
 }
