@@ -294,12 +294,6 @@ public class LiveBoards implements LiveState {
         return indexes.entrySet().stream().anyMatch(e -> BoardPeriods.isPeriodOf(e.getKey(), board) && e.getValue().size() > 0);
     }
 
-    /** Every live "board@period" with its entry count. */
-    public Map<String, Long> sizes() {
-        Map<String, Long> sizes = new LinkedHashMap<>();
-        indexes.forEach((bp, index) -> sizes.put(bp, index.size()));
-        return sizes;
-    }
 
     public long size(Board board) {
         return currentIndex(board).map(RankIndex::size).orElse(0L);

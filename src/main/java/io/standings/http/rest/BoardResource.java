@@ -149,9 +149,7 @@ public class BoardResource {
         Board board = lookup.board(boardId);
         int limit = Params.intIn("limit", limitParam, 1, Params.MAX_LIMIT, Params.DEFAULT_LIMIT);
         long asOf = lookup.asOf();
-        Optional<RankIndex> index = lookup.index(board);
-        List<Ranked> top = index.map(i -> i.top(limit)).orElse(List.of());
-        return new ListViews.Top(board.id(), limit, index.map(RankIndex::size).orElse(0L), entries(board, top), asOf);
+        return ListViews.Top.of(board, limit, lookup.index(board).orElse(null), asOf);
     }
 
     @GET
@@ -196,7 +194,7 @@ public class BoardResource {
         } else {
             page = windowPage(index, from, limit);
         }
-        return new ListViews.Ranks(board.id(), limit, index.size(), entries(board, page.entries()), page.nextCursor(), asOf);
+        return new ListViews.Ranks(board.id(), limit, index.size(), ListViews.entries(board, page.entries()), page.nextCursor(), asOf);
     }
 
     /** A rank window, with the cursor that continues after it (computed from one extra entry). */
@@ -213,7 +211,4 @@ public class BoardResource {
         return lookup.index(board).map(RankIndex::size).orElse(0L);
     }
 
-    static List<RankedEntry> entries(Board board, List<Ranked> ranked) {
-        return ranked.stream().map(r -> RankedEntry.of(board, r)).toList();
-    }
 }

@@ -112,7 +112,7 @@ public class EntryResource {
         if (around.isEmpty()) {
             throw ProblemException.notFound("Entity '" + entity + "' is not on board '" + boardId + "'");
         }
-        return new ListViews.Around(board.id(), entity, radius, index.get().size(), BoardResource.entries(board, around),
+        return new ListViews.Around(board.id(), entity, radius, index.get().size(), ListViews.entries(board, around),
                 asOf);
     }
 }

@@ -84,12 +84,11 @@ public class HotReads {
         long asOf = live.asOf();
         RankIndex index = live.currentIndex(board).orElse(null);
         if (index == null) {
-            send(ctx, json(new ListViews.Top(board.id(), limit, 0, List.of(), asOf)));
+            send(ctx, json(ListViews.Top.of(board, limit, null, asOf)));
             return;
         }
         long version = index.version();
-        send(ctx, topCache.get(board.id(), limit, index, version, asOf, () -> json(new ListViews.Top(board.id(),
-                limit, index.size(), BoardResource.entries(board, index.top(limit)), asOf))));
+        send(ctx, topCache.get(board.id(), limit, index, version, asOf, () -> json(ListViews.Top.of(board, limit, index, asOf))));
     }
 
 

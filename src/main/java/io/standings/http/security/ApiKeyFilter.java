@@ -26,14 +26,12 @@ public class ApiKeyFilter {
             return;
         }
         switch (keys.check(request.getHeaderString(ApiKeys.HEADER), request.getHeaderString(HttpHeaders.AUTHORIZATION))) {
-            case ACCEPTED:
-                return;
-            case MISSING:
-                throw ProblemException.unauthorized("This endpoint needs the API key: send X-API-Key or Authorization: Bearer");
-            case WRONG:
-                throw ProblemException.forbidden("The API key is not valid");
-            default:
-                throw ProblemException.unavailable("admin API disabled: set STANDINGS_ADMIN_API_KEY", 0);
+            case ACCEPTED -> {
+            }
+            case MISSING -> throw ProblemException.unauthorized(
+                    "This endpoint needs the API key: send X-API-Key or Authorization: Bearer");
+            case WRONG -> throw ProblemException.forbidden("The API key is not valid");
+            case DISABLED -> throw ProblemException.unavailable("admin API disabled: set STANDINGS_ADMIN_API_KEY", 0);
         }
     }
 

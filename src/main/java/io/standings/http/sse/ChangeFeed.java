@@ -26,11 +26,6 @@ public class ChangeFeed implements LiveBoards.ChangeListener {
         }
     }
 
-    /** Marks one board, e.g. when something other than a batch changed it. */
-    public void markChanged(String board) {
-        dirty.putIfAbsent(board, System.nanoTime());
-    }
-
     /** The boards marked since the last drain, with when they were first marked; each is unmarked. */
     Map<String, Long> drain() {
         Map<String, Long> boards = new LinkedHashMap<>();

@@ -35,12 +35,8 @@ public class StreamStates {
 
     StreamState top(Board board, int limit) {
         long asOf = live.asOf();
-        Optional<RankIndex> index = live.currentIndex(board);
-        List<RankedEntry> entries = index.map(i -> i.top(limit)).orElse(List.of()).stream()
-                .map(r -> RankedEntry.of(board, r)).toList();
-        long total = index.map(RankIndex::size).orElse(0L);
-        return new StreamState(entries, asOf,
-                new EncodedEvent("top", write(new ListViews.Top(board.id(), limit, total, entries, asOf))), 0);
+        ListViews.Top top = ListViews.Top.of(board, limit, live.currentIndex(board).orElse(null), asOf);
+        return new StreamState(top.entries(), asOf, new EncodedEvent("top", write(top)), 0);
     }
 
     StreamState entry(Board board, String entity) {

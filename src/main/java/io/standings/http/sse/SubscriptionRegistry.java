@@ -103,15 +103,18 @@ public class SubscriptionRegistry {
     void open(Board board, Subscription.Topic topic, String client, EventSink sink) {
         long retryAfter = Math.max(1, config.retryAfter().toSeconds());
         switch (open(board, topic, client, () -> sink)) {
-            case CLIENT_FULL:
+            case OPENED -> {
+            }
+            case CLIENT_FULL -> {
                 refusedForClient.increment();
                 throw ProblemException.tooManyRequests("Too many stream subscriptions from this client ("
                         + config.maxSubscriptionsPerClient() + "); close one or try again later", retryAfter);
-            case FULL:
+            }
+            case FULL -> {
                 refusedForInstance.increment();
                 throw ProblemException.unavailable("Too many stream subscriptions (" + config.maxSubscriptions()
                         + "); try again later", retryAfter);
-            default:
+            }
         }
     }
 
