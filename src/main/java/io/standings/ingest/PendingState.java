@@ -5,10 +5,8 @@ import io.standings.state.EntityScore;
 import io.standings.state.BoardPeriods;
 import io.standings.state.ScoreChange;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,32 +19,28 @@ import java.util.Set;
 final class PendingState implements LiveState {
 
     private final LiveState base;
-    /** Entity → its change, or the list of its changes when the batch changed it in several board periods. */
-    private final Map<String, Object> byEntity;
+    /** The pending batch's change of each (board, period, entity) it changed. */
+    private final Map<Key, ScoreChange> changes;
     /** Entries after the pending batch of each board period whose entries it moves; the others it leaves as they are. */
     private final Map<String, Long> entriesAfter;
 
     PendingState(LiveState base, BatchFolder.Folded pending) {
         this.base = base;
         this.entriesAfter = pending.entriesAfter();
-        this.byEntity = new HashMap<>(Math.max(16, pending.changes().size() * 2));
+        this.changes = new HashMap<>(Math.max(16, pending.changes().size() * 2));
         for (ScoreChange c : pending.changes()) {
-            byEntity.merge(c.entity(), c, (a, b) -> {
-                List<ScoreChange> list = a instanceof ScoreChange one ? new ArrayList<>(List.of(one)) : castList(a);
-                list.add((ScoreChange) b);
-                return list;
-            });
+            changes.put(new Key(c.board(), c.period(), c.entity()), c);
         }
     }
 
     /** Whether the pending batch changes nothing the fold reads: then the base state is as good. */
     boolean isEmpty() {
-        return byEntity.isEmpty() && entriesAfter.isEmpty();
+        return changes.isEmpty() && entriesAfter.isEmpty();
     }
 
     @Override
     public EntityScore current(String board, String period, String entity) {
-        ScoreChange change = pendingChange(board, period, entity);
+        ScoreChange change = changes.get(new Key(board, period, entity));
         if (change == null) {
             return base.current(board, period, entity);
         }
@@ -79,23 +73,6 @@ final class PendingState implements LiveState {
         return periods;
     }
 
-    private ScoreChange pendingChange(String board, String period, String entity) {
-        Object found = byEntity.get(entity);
-        if (found instanceof ScoreChange c) {
-            return c.board().equals(board) && c.period().equals(period) ? c : null;
-        }
-        if (found != null) {
-            for (ScoreChange c : castList(found)) {
-                if (c.board().equals(board) && c.period().equals(period)) {
-                    return c;
-                }
-            }
-        }
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<ScoreChange> castList(Object o) {
-        return (List<ScoreChange>) o;
+    private record Key(String board, String period, String entity) {
     }
 }

@@ -2,7 +2,7 @@ package io.standings.lifecycle;
 
 import io.standings.ingest.DeadLetterPublisher;
 import io.standings.ingest.PartitionTracker;
-import io.standings.ingest.ScoreEventConsumer;
+import io.standings.ingest.BatchPipeline;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.health.api.HealthGroup;
@@ -29,9 +29,9 @@ public class IngestHealth implements AsyncHealthCheck {
     private final Redis redis;
     private final PartitionTracker tracker;
     private final DeadLetterPublisher deadLetters;
-    private final ScoreEventConsumer consumer;
+    private final BatchPipeline consumer;
 
-    public IngestHealth(Redis redis, PartitionTracker tracker, DeadLetterPublisher deadLetters, ScoreEventConsumer consumer) {
+    public IngestHealth(Redis redis, PartitionTracker tracker, DeadLetterPublisher deadLetters, BatchPipeline consumer) {
         this.redis = redis;
         this.tracker = tracker;
         this.deadLetters = deadLetters;

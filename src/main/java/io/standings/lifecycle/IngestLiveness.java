@@ -1,6 +1,6 @@
 package io.standings.lifecycle;
 
-import io.standings.ingest.ScoreEventConsumer;
+import io.standings.ingest.BatchPipeline;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -15,9 +15,9 @@ import org.eclipse.microprofile.health.Liveness;
 @Liveness
 public class IngestLiveness implements HealthCheck {
 
-    private final ScoreEventConsumer consumer;
+    private final BatchPipeline consumer;
 
-    public IngestLiveness(ScoreEventConsumer consumer) {
+    public IngestLiveness(BatchPipeline consumer) {
         this.consumer = consumer;
     }
 

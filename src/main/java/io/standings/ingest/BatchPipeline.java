@@ -1,0 +1,445 @@
+package io.standings.ingest;
+
+import io.standings.state.LiveState;
+import io.standings.state.BoardPeriods;
+import io.standings.state.ScoreChange;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.standings.core.board.Board;
+import io.standings.state.BoardRegistry;
+import io.standings.store.postgres.BoardRepository;
+import io.standings.core.board.Operation;
+import io.standings.core.board.PeriodRules;
+import io.standings.ingest.DeadLetterPublisher.DeadLetter;
+import io.standings.state.Erasures;
+import io.standings.state.LiveBoards;
+import io.standings.state.OffsetAdvance;
+import io.standings.store.redis.RedisBatches;
+import io.standings.state.SnapshotGate;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The ingest pipeline, one Kafka poll batch at a time, in partition order ({@link ScoreEventConsumer} hands the
+ * batches over; nothing here needs a broker, so tests drive it with batches they build):
+ *
+ * <ol>
+ *   <li>skip records at or below the partition's last applied offset (redeliveries);</li>
+ *   <li>parse and validate every record on its own; bad ones become dead letters (never the batch);</li>
+ *   <li>fold the valid events into one net change per (board, period, entity);</li>
+ *   <li>park the dead letters on the DLQ topic (before the offsets move past them);</li>
+ *   <li>write the changes and the new partition offsets to Redis in one atomic script, fenced on the
+ *       offsets the batch continues from (retried with back-off while Redis is away: the stream waits,
+ *       it never skips);</li>
+ *   <li>apply the changes to the in-memory index, which serves every read.</li>
+ * </ol>
+ *
+ * SmallRye delivers the next batch once this one's Uni completes, which is when its Redis script is sent:
+ * the next batch is then parsed and folded (steps 1–3) while Redis runs the script, and waits for this
+ * batch to be in memory before its own steps 4–6. Redis writes and memory applies never overlap.
+ * Kafka's own committed offsets are not used: Redis holds the offsets, in the same write as the scores.
+ */
+@ApplicationScoped
+public class BatchPipeline {
+
+    private final EventParser parser;
+    private final BoardRegistry boards;
+    private final BoardRepository boardStore;
+    private final LiveBoards live;
+    private final RedisBatches redis;
+    private final DeadLetterPublisher deadLetters;
+    private final PartitionTracker tracker;
+    private final StateKeeper keeper;
+    private final SnapshotGate gate;
+    private final BatchFolder.Limits limits;
+    private final Erasures erasures;
+    private final Counter erased;
+    private final Counter applied;
+    private final Counter repliesLost;
+    private final Counter fences;
+    private final Counter duplicates;
+    private final DistributionSummary batchSize;
+    private final Timer applyLatency;
+    private final Timer ingestLag;
+    private final Counter preparedAheadUsed;
+    private final Counter preparedAheadDiscarded;
+    private volatile boolean stopping;
+    private volatile Throwable failed;
+
+    public BatchPipeline(BoardRegistry boards, LiveBoards live, RedisBatches redis,
+            DeadLetterPublisher deadLetters, PartitionTracker tracker, StateKeeper keeper, MeterRegistry registry,
+            @ConfigProperty(name = "standings.ingest.max-record-bytes") int maxRecordBytes, SnapshotGate gate,
+            PeriodRules periodRules,
+            @ConfigProperty(name = "standings.ingest.max-future-skew") Duration maxFutureSkew,
+            @ConfigProperty(name = "standings.boards.max-live-periods") int maxLivePeriods,
+            @ConfigProperty(name = "standings.boards.max-entries") long maxEntries, Erasures erasures,
+            BoardRepository boardStore) {
+        this.boardStore = boardStore;
+        this.erasures = erasures;
+        this.gate = gate;
+        this.parser = new EventParser(maxRecordBytes, maxFutureSkew.toMillis());
+        this.limits = new BatchFolder.Limits(periodRules, maxLivePeriods, maxEntries);
+        this.boards = boards;
+        this.live = live;
+        this.redis = redis;
+        this.deadLetters = deadLetters;
+        this.tracker = tracker;
+        this.keeper = keeper;
+        this.applied = Counter.builder("standings.events.applied").description("Valid score events applied")
+                .register(registry);
+        this.erased = Counter.builder("standings.events.erased")
+                .description("Replayed events of an entity erased after they were first applied, skipped").register(registry);
+        this.repliesLost = Counter.builder("standings.ingest.replies.lost")
+                .description("Batches whose Redis reply was lost after the script ran, found applied on the retry")
+                .register(registry);
+        this.fences = Counter.builder("standings.ingest.fences")
+                .description("Batches refused by Redis because another consumer had written their partition since")
+                .register(registry);
+        this.duplicates = Counter.builder("standings.events.duplicates")
+                .description("Redelivered records skipped because their offset was already applied").register(registry);
+        this.batchSize = DistributionSummary.builder("standings.ingest.batch.size").description("Records per poll batch")
+                .register(registry);
+        this.applyLatency = Timer.builder("standings.ingest.apply")
+                .description("Time to apply one batch to the DLQ, Redis and memory").register(registry);
+        // Kafka's record timestamp (CreateTime: the producer's clock, so only as good as the clocks agree)
+        // of each batch's oldest new record, to the moment the batch is visible in memory.
+        this.ingestLag = Timer.builder("standings.ingest.lag")
+                .description("Record timestamp of a batch's oldest record to the batch applied in memory")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.preparedAheadUsed = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "used")
+                .description("Batches parsed and folded while the previous batch was in Redis").register(registry);
+        this.preparedAheadDiscarded = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "discarded")
+                .description("Batches parsed and folded while the previous batch was in Redis").register(registry);
+    }
+
+    /** On shutdown a failing batch is not retried: it is left unapplied, and its offsets with it. */
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    /**
+     * One batch on its way: what was prepared for it, and its progress. {@code done} completes when the
+     * batch is over (applied, or given up), after it released the gate.
+     */
+    private static final class Batch {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Completes when the batch's Redis script is sent (or the batch ends first): SmallRye may deliver the next. */
+        final CompletableFuture<Void> sent = new CompletableFuture<>();
+        /** What the batch writes, once prepared: the next batch's fold reads it until memory has it. */
+        volatile Prepared prepared;
+        /** The gate grant the batch ran under, and whether it ran exactly what it had prepared beforehand. */
+        volatile long grant = -1;
+        volatile boolean clean;
+        /** Set when the batch was prepared and written again (after a Redis-loss recovery). */
+        volatile boolean rewritten;
+        /** Whether the batch was prepared ahead, while the previous one was in Redis. */
+        volatile boolean speculated;
+    }
+
+    /** A batch parsed and folded, with its Redis script built, ready to be written. */
+    private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, BatchFolder.Folded folded,
+            List<OffsetAdvance> offsets, RedisBatches.BatchWrite write, Map<String, Long> nextOffsets,
+            long oldestTimestamp) {
+        List<ScoreChange> changes() {
+            return folded.changes();
+        }
+    }
+
+    private Batch last;
+
+    /**
+     * Takes one poll batch; the Uni completes once the batch's Redis write is on its way (or the batch is over),
+     * when the next batch may be delivered.
+     */
+    public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
+        Batch previous = last;
+        Batch batch = new Batch();
+        last = batch;
+        tracker.batchStarted(batch.done);
+        // Overlap: while the previous batch's script runs in Redis (it holds the gate until its changes are
+        // in memory), this batch is parsed and folded on top of the previous batch's pending changes.
+        // It is used only if, when this batch gets the gate, the previous batch held it last and applied
+        // exactly what it had prepared; otherwise it is prepared again inside the gate.
+        Prepared speculative = null;
+        if (previous != null && !previous.done.isDone() && keeper.isReady() && !tracker.resuming()) {
+            Prepared basis = previous.prepared;
+            if (basis != null) {
+                speculative = prepare(records, basis);
+            }
+        }
+        Prepared ahead = speculative;
+        batch.speculated = speculative != null;
+        Uni<Void> afterPrevious = previous == null ? Uni.createFrom().voidItem()
+                : Uni.createFrom().completionStage(previous.done);
+        // Each batch holds the SnapshotGate, so a reconcile snapshot or a Redis-loss recovery sees
+        // memory, Redis and offsets between two batches; a lost Redis is restored before the batch, and a
+        // batch fenced because Redis lost its offsets is re-run after the recovery (it then skips or
+        // applies each record against the checkpoint offsets).
+        afterPrevious.chain(() -> gate.run(() -> {
+            long grant = gate.grants();
+            batch.grant = grant;
+            boolean usable = ahead != null && previous.clean && previous.grant == grant - 1;
+            return keeper.ready()
+                    .chain(() -> untilDone("state check", keeper::beforeBatch))
+                    .map(replaced -> usable && !replaced)
+                    .chain(stillUsable -> write(records, batch, stillUsable ? ahead : null)
+                            .onFailure(FencedException.class).recoverWithUni(fenced -> {
+                                batch.rewritten = true;
+                                return untilDone("recovery after a fence", () -> afterFence((FencedException) fenced))
+                                        .chain(() -> write(records, batch, null));
+                            }));
+        })).subscribe().with(ok -> {
+            batch.sent.complete(null);
+            batch.done.complete(null);
+        }, failure -> {
+            batch.clean = false;
+            if (!stopping) {
+                // Every fault of a server is waited out above; what reaches here is a defect. Nothing after this
+                // batch is written (offsets stay where Redis has them): liveness turns DOWN, and a restart
+                // resumes from the offsets in Redis.
+                failed = failure;
+                Log.errorf(failure, "An ingest batch failed; the ingest stops and liveness is DOWN until a restart");
+            }
+            batch.sent.completeExceptionally(failure);
+            batch.done.completeExceptionally(failure);
+        });
+        return Uni.createFrom().completionStage(batch.sent);
+    }
+
+    /**
+     * Runs {@code step} until it succeeds: a server that is away (Redis, PostgreSQL) is waited for with back-off,
+     * the batch holding the gate meanwhile, so the stream pauses instead of stopping. Not on shutdown.
+     */
+    private <T> Uni<T> untilDone(String what, java.util.function.Supplier<Uni<? extends T>> step) {
+        return Uni.createFrom().<T>deferred(step)
+                .onFailure(e -> !stopping && !(e instanceof FencedException))
+                .invoke(e -> Log.warnf("Ingest waits: %s failed, retrying: %s", what, e.getMessage()))
+                .onFailure(e -> !stopping && !(e instanceof FencedException)).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely();
+    }
+
+    /** The defect that stopped the ingest, or null while it runs (liveness). */
+    public Throwable failure() {
+        return failed;
+    }
+
+    /**
+     * Parses and folds a batch: the records not yet applied, against memory, or on top of {@code pending}
+     * (the previous batch, whose changes and offsets may not be in memory yet). Touches no shared state but
+     * auto-created boards.
+     */
+    private Prepared prepare(ConsumerRecords<byte[], byte[]> records, Prepared pending) {
+        List<ScoreEvent> events = new ArrayList<>(records.count());
+        List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.count());
+        List<DeadLetter> rejected = new ArrayList<>();
+        List<OffsetAdvance> offsets = new ArrayList<>(records.partitions().size());
+        Map<String, Long> nextOffsets = new HashMap<>();
+        int skipped = 0;
+        long oldestTimestamp = Long.MAX_VALUE;
+        for (TopicPartition tp : records.partitions()) {
+            String field = BoardPeriods.partition(tp.topic(), tp.partition());
+            Long pendingOffset = pending == null ? null : pending.nextOffsets().get(field);
+            Long before = pendingOffset != null ? pendingOffset : tracker.lastApplied(tp.topic(), tp.partition());
+            long last = -1;
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                if (!tracker.isNew(tp, field, record.offset()) || (before != null && record.offset() <= before)) {
+                    skipped++;
+                    continue;
+                }
+                last = record.offset();
+                if (record.timestamp() > 0) {
+                    oldestTimestamp = Math.min(oldestTimestamp, record.timestamp());
+                }
+                ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
+                if (parsed instanceof ParsedRecord.Valid valid) {
+                    if (!erasures.isEmpty() && erasures.covers(valid.event().entity(), field, record.offset())) {
+                        erased.increment(); // applied once, then erased: a replay must not bring it back
+                        continue;
+                    }
+                    events.add(valid.event());
+                    sources.add(record);
+                } else if (parsed instanceof ParsedRecord.Rejected bad) {
+                    rejected.add(new DeadLetter(record, bad));
+                }
+            }
+            if (last >= 0) {
+                offsets.add(new OffsetAdvance(tp.topic(), tp.partition(), before, last));
+                nextOffsets.put(field, last);
+            }
+        }
+        Map<String, Board> batchBoards = new HashMap<>();
+        LiveState state = live;
+        if (pending != null) {
+            PendingState overlay = new PendingState(live, pending.folded());
+            if (!overlay.isEmpty()) {
+                state = overlay;
+            }
+        }
+        BatchFolder.Folded folded = BatchFolder.fold(events, id -> batchBoards.computeIfAbsent(id, this::board), state,
+                limits, System.currentTimeMillis());
+        for (BatchFolder.Rejection r : folded.rejected()) {
+            ScoreEvent event = events.get(r.event());
+            rejected.add(new DeadLetter(sources.get(r.event()), new ParsedRecord.Rejected(r.reason(), r.detail(), event.id())));
+        }
+        if (Log.isDebugEnabled()) {
+            rejected.forEach(d -> Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", d.record().topic(), d.record().partition(),
+                    d.record().offset(), d.rejection().reason().code(), d.rejection().detail()));
+        }
+        RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order());
+        return new Prepared(records.count(), skipped, events.size() - folded.rejected().size(), rejected, folded, offsets,
+                write, nextOffsets, oldestTimestamp);
+    }
+
+    /**
+     * What a fenced batch does before it is written again. The stored offset says what happened: missing or
+     * behind what this batch continues from, Redis lost part of its state (an evicted key, a failover that
+     * lost a tail) and is restored from the checkpoint; ahead of it, another consumer wrote the partition
+     * (this instance lost it without noticing, or took it over from one that did), and memory re-syncs with
+     * Redis. Either way nothing is lost or counted twice: the batch is prepared again against the new state.
+     */
+    private Uni<Void> afterFence(FencedException fenced) {
+        fences.increment();
+        return keeper.afterFence(fenced.lostState(), fenced.getMessage());
+    }
+
+    /**
+     * Writes a batch while holding the gate: dead letters, then the one Redis script, then memory. Uses
+     * {@code ahead} when it was prepared on exactly the state the gate hands over, else prepares now.
+     */
+    private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, Batch batch, Prepared ahead) {
+        long started = System.nanoTime();
+        Prepared p = ahead != null ? ahead : prepare(records, null);
+        if (ahead != null) {
+            preparedAheadUsed.increment();
+        } else if (batch.speculated) {
+            preparedAheadDiscarded.increment();
+        }
+        batch.prepared = p;
+        duplicates.increment(p.skipped());
+        batchSize.record(p.records());
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        return persistAutoCreated()
+                .chain(() -> deadLetters.publish(p.rejected()))
+                .chain(() -> Uni.createFrom().deferred(() -> {
+                    // SmallRye may deliver the next batch once this script is on its way (not before this task ends).
+                    if (context != null) {
+                        context.runOnContext(v -> batch.sent.complete(null));
+                    }
+                    return redis.apply(p.write());
+                })
+                        .onFailure(e -> !stopping).invoke(e -> Log.warnf("Redis write failed, retrying: %s", e.getMessage()))
+                        .onFailure(e -> !stopping).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
+                        .indefinitely())
+                .map(result -> {
+                    if (!result.applied()) {
+                        throw new FencedException(result.fencedField(), result.storedOffset(), expectedOffset(p, result));
+                    }
+                    if (result.alreadyApplied()) {
+                        repliesLost.increment();
+                        Log.infof("A batch's Redis reply was lost after its script ran; found applied on the retry");
+                    }
+                    live.apply(p.changes(), id -> board(id).order());
+                    tracker.advanced(p.offsets());
+                    live.advance(tracker.appliedRecords());
+                    applied.increment(p.valid());
+                    applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
+                    if (p.oldestTimestamp() != Long.MAX_VALUE) {
+                        ingestLag.record(Math.max(0, System.currentTimeMillis() - p.oldestTimestamp()), TimeUnit.MILLISECONDS);
+                    }
+                    batch.clean = !batch.rewritten;
+                    return null;
+                });
+    }
+
+    /** Stores the boards auto-created by this batch's events before their scores are written. */
+    private Uni<Void> persistAutoCreated() {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Board b : boards.autoCreated()) {
+            chain = chain.chain(() -> boardStore.insertIfAbsent(b)).invoke(() -> boards.stored(b)).replaceWithVoid();
+        }
+        return chain;
+    }
+
+    /** Checks what only the board can tell: that it exists, and that a decaying board gets positive values. */
+    private ParsedRecord validateAgainstBoard(ParsedRecord parsed) {
+        if (!(parsed instanceof ParsedRecord.Valid valid)) {
+            return parsed;
+        }
+        ScoreEvent event = valid.event();
+        Board board = boards.findOrCreate(event.board()).orElse(null);
+        if (board == null) {
+            return boards.autoCreateAtLimit()
+                    ? new ParsedRecord.Rejected(RejectReason.BOARD_LIMIT, "board '" + event.board()
+                            + "' does not exist and auto-creation stops at standings.boards.max-boards", event.id())
+                    : new ParsedRecord.Rejected(RejectReason.UNKNOWN_BOARD, "board '" + event.board() + "' does not exist",
+                            event.id());
+        }
+        Operation op = event.op() != null ? event.op() : board.operator();
+        if (board.decay() != null && op != Operation.REMOVE && !(event.value() > 0)) {
+            return new ParsedRecord.Rejected(RejectReason.INVALID_VALUE,
+                    "board '" + board.id() + "' decays: its values must be positive", event.id());
+        }
+        return parsed;
+    }
+
+    private Board board(String id) {
+        return boards.find(id).orElseThrow();
+    }
+
+    private static Long expectedOffset(Prepared p, RedisBatches.ApplyResult result) {
+        for (OffsetAdvance o : p.offsets()) {
+            if (o.field().equals(result.fencedField())) {
+                return o.expected();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Redis refused a batch: a partition's stored offset is not the one the batch continues from. Nothing was
+     * written.
+     */
+    static final class FencedException extends IllegalStateException {
+        private final boolean lostState;
+
+        FencedException(String field, String stored, Long expected) {
+            super(describe(field, stored, expected));
+            this.lostState = lostState(stored, expected);
+        }
+
+        /** Missing or behind: Redis lost state. Ahead (or present where none was expected): another writer. */
+        static boolean lostState(String stored, Long expected) {
+            if (stored == null || stored.isEmpty()) {
+                return expected != null;
+            }
+            return expected != null && Long.parseLong(stored) < expected;
+        }
+
+        boolean lostState() {
+            return lostState;
+        }
+
+        private static String describe(String field, String stored, Long expected) {
+            return "Fenced: partition " + field + " stands at offset " + (stored == null || stored.isEmpty() ? "none" : stored)
+                    + " in Redis, the batch continues from " + (expected == null ? "none" : expected)
+                    + (lostState(stored, expected) ? " (Redis lost it)" : " (another consumer wrote it)");
+        }
+    }
+}
