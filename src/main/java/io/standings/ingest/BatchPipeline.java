@@ -138,7 +138,7 @@ public class BatchPipeline {
      * One batch on its way: what was prepared for it, and its progress. {@code done} completes when the
      * batch is over (applied, or given up), after it released the gate.
      */
-    private static final class Batch {
+    private static final class InFlight {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         /** Completes when the batch's Redis script is sent (or the batch ends first): SmallRye may deliver the next. */
         final CompletableFuture<Void> sent = new CompletableFuture<>();
@@ -162,15 +162,15 @@ public class BatchPipeline {
         }
     }
 
-    private Batch last;
+    private InFlight last;
 
     /**
      * Takes one poll batch; the Uni completes once the batch's Redis write is on its way (or the batch is over),
      * when the next batch may be delivered.
      */
     public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
-        Batch previous = last;
-        Batch batch = new Batch();
+        InFlight previous = last;
+        InFlight batch = new InFlight();
         last = batch;
         tracker.batchStarted(batch.done);
         // Overlap: while the previous batch's script runs in Redis (it holds the gate until its changes are
@@ -323,7 +323,7 @@ public class BatchPipeline {
      * Writes a batch while holding the gate: dead letters, then the one Redis script, then memory. Uses
      * {@code ahead} when it was prepared on exactly the state the gate hands over, else prepares now.
      */
-    private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, Batch batch, Prepared ahead) {
+    private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, InFlight batch, Prepared ahead) {
         long started = System.nanoTime();
         Prepared p = ahead != null ? ahead : prepare(records, null);
         if (ahead != null) {

@@ -6,7 +6,7 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.standings.state.LiveBoards;
-import io.standings.lifecycle.RedisRebuilder;
+import io.standings.lifecycle.MemoryRebuild;
 import io.standings.lifecycle.RedisRecovery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
@@ -30,14 +30,14 @@ import org.eclipse.microprofile.health.Startup;
 public class IngestStartup implements HealthCheck {
 
     private final BoardCatalog catalog;
-    private final RedisRebuilder rebuilder;
+    private final MemoryRebuild rebuilder;
     private final PartitionTracker tracker;
     private final RedisRecovery recovery;
     private final LiveBoards live;
     private volatile boolean ready;
     private volatile Uni<Void> startup;
 
-    public IngestStartup(BoardCatalog catalog, RedisRebuilder rebuilder, PartitionTracker tracker,
+    public IngestStartup(BoardCatalog catalog, MemoryRebuild rebuilder, PartitionTracker tracker,
             RedisRecovery recovery, LiveBoards live) {
         this.catalog = catalog;
         this.live = live;

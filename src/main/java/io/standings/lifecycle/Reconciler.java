@@ -11,6 +11,7 @@ import io.standings.core.board.Board;
 import io.standings.core.board.PeriodRules;
 import io.standings.core.index.RankIndex;
 import io.standings.ingest.PartitionTracker;
+import io.standings.state.AsyncMutex;
 import io.standings.state.BoardRegistry;
 import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
@@ -79,7 +80,7 @@ public class Reconciler {
     private final Duration maxBackoff;
     private final double pauseFactor;
     /** Held by a run, or by work that must not interleave with one (an erasure). */
-    private final SnapshotGate runs = new SnapshotGate();
+    private final AsyncMutex runs = new AsyncMutex();
 
     private final Timer duration;
     private final Timer snapshotTime;

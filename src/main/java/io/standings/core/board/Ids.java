@@ -1,6 +1,6 @@
 package io.standings.core.board;
 
-import io.standings.core.index.Keys;
+import io.standings.core.index.KeyChecks;
 
 import java.util.regex.Pattern;
 
@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 public final class Ids {
 
     /** The longest entity id, in code points: the index's own limit. */
-    public static final int MAX_ENTITY_LENGTH = Keys.MAX_ENTITY_CODE_POINTS;
+    public static final int MAX_ENTITY_LENGTH = KeyChecks.MAX_ENTITY_CODE_POINTS;
 
     private static final Pattern BOARD = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,63}$");
 

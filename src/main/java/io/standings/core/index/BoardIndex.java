@@ -132,8 +132,8 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public boolean upsert(String entity, double score, long reachedAt) {
-        byte[] id = Keys.entityBytes(entity);
-        double s = Keys.checkScore(score);
+        byte[] id = KeyChecks.entityBytes(entity);
+        double s = KeyChecks.checkScore(score);
         lock.writeLock().lock();
         try {
             return upsert(id, s, reachedAt);
@@ -144,7 +144,7 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public boolean remove(String entity) {
-        byte[] id = Keys.entityBytes(entity);
+        byte[] id = KeyChecks.entityBytes(entity);
         lock.writeLock().lock();
         try {
             return remove(id);
@@ -155,7 +155,7 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public int applyBatch(Consumer<Writer> batch) {
-        Batch b = new Batch();
+        RecordedWrites b = new RecordedWrites();
         batch.accept(b);
         lock.writeLock().lock();
         try {
@@ -165,8 +165,8 @@ public final class BoardIndex implements RankIndex {
         }
     }
 
-    /** Batch replay target: arguments were validated when recorded; the write lock is held. */
-    private final Batch.Sink unlocked = new Batch.Sink() {
+    /** RecordedWrites replay target: arguments were validated when recorded; the write lock is held. */
+    private final RecordedWrites.Sink unlocked = new RecordedWrites.Sink() {
         @Override
         public boolean applyUpsert(String entity, double score, long reachedAt) {
             return upsert(entity.getBytes(StandardCharsets.UTF_8), score, reachedAt);
@@ -217,7 +217,7 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public Optional<Entry> get(String entity) {
-        byte[] id = Keys.entityBytes(entity);
+        byte[] id = KeyChecks.entityBytes(entity);
         lock.readLock().lock();
         try {
             int ref = store.find(id);
@@ -230,7 +230,7 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public OptionalDouble scoreOf(String entity) {
-        byte[] id = Keys.entityBytes(entity);
+        byte[] id = KeyChecks.entityBytes(entity);
         lock.readLock().lock();
         try {
             int ref = store.find(id);
@@ -242,7 +242,7 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public OptionalLong ordinalRank(String entity) {
-        byte[] id = Keys.entityBytes(entity);
+        byte[] id = KeyChecks.entityBytes(entity);
         lock.readLock().lock();
         try {
             int ref = store.find(id);
@@ -264,12 +264,12 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public OptionalDouble percentile(String entity) {
-        byte[] id = Keys.entityBytes(entity);
+        byte[] id = KeyChecks.entityBytes(entity);
         lock.readLock().lock();
         try {
             int ref = store.find(id);
             return ref < 0 ? OptionalDouble.empty()
-                    : OptionalDouble.of(Keys.percentile(tree.ordinal(ref), tree.size()));
+                    : OptionalDouble.of(KeyChecks.percentile(tree.ordinal(ref), tree.size()));
         } finally {
             lock.readLock().unlock();
         }
@@ -277,7 +277,7 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public Optional<Ranked> ranked(String entity) {
-        byte[] id = Keys.entityBytes(entity);
+        byte[] id = KeyChecks.entityBytes(entity);
         lock.readLock().lock();
         try {
             int ref = store.find(id);
@@ -297,7 +297,7 @@ public final class BoardIndex implements RankIndex {
         if (fromOrdinal < 1) {
             throw new IllegalArgumentException("fromOrdinal must be >= 1, got " + fromOrdinal);
         }
-        Keys.checkLimit(limit, "limit");
+        KeyChecks.checkLimit(limit, "limit");
         List<Ranked> out = new ArrayList<>(Math.min(limit, 1024));
         lock.readLock().lock();
         try {
@@ -310,8 +310,8 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public List<Ranked> around(String entity, int radius) {
-        byte[] id = Keys.entityBytes(entity);
-        Keys.checkLimit(radius, "radius");
+        byte[] id = KeyChecks.entityBytes(entity);
+        KeyChecks.checkLimit(radius, "radius");
         List<Ranked> out = new ArrayList<>();
         lock.readLock().lock();
         try {
@@ -329,7 +329,7 @@ public final class BoardIndex implements RankIndex {
 
     @Override
     public Page page(String cursor, int limit) {
-        Keys.checkLimit(limit, "limit");
+        KeyChecks.checkLimit(limit, "limit");
         Cursor after = cursor == null || cursor.isEmpty() ? null : Cursor.decode(cursor, order);
         byte[] id = after == null ? null : after.entity().getBytes(StandardCharsets.UTF_8);
         List<Ranked> out = new ArrayList<>(Math.min(limit, 1024));

@@ -26,8 +26,8 @@ public record Cursor(Order order, double score, long reachedAt, String entity) {
         if (order == null) {
             throw new IllegalArgumentException("order is null");
         }
-        Keys.checkEntity(entity);
-        score = Keys.checkScore(score);
+        KeyChecks.checkEntity(entity);
+        score = KeyChecks.checkScore(score);
     }
 
     /** The cursor that continues after {@code last}. */

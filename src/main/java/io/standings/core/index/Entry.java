@@ -10,7 +10,7 @@ package io.standings.core.index;
  */
 public record Entry(String entity, double score, long reachedAt) {
     public Entry {
-        Keys.checkEntity(entity);
-        score = Keys.checkScore(score);
+        KeyChecks.checkEntity(entity);
+        score = KeyChecks.checkScore(score);
     }
 }

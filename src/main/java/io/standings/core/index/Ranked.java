@@ -12,6 +12,6 @@ public record Ranked(String entity, double score, long reachedAt,
 
     /** Share of entries ranked strictly below this one, 0-100, from the ordinal rank. */
     public double percentile(long size) {
-        return Keys.percentile(ordinalRank, size);
+        return KeyChecks.percentile(ordinalRank, size);
     }
 }

@@ -72,8 +72,8 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public boolean upsert(String entity, double score, long reachedAt) {
-        Keys.checkEntity(entity);
-        double s = Keys.checkScore(score);
+        KeyChecks.checkEntity(entity);
+        double s = KeyChecks.checkScore(score);
         lock.writeLock().lock();
         try {
             return doUpsert(entity, s, reachedAt);
@@ -84,7 +84,7 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public boolean remove(String entity) {
-        Keys.checkEntity(entity);
+        KeyChecks.checkEntity(entity);
         lock.writeLock().lock();
         try {
             return doRemove(entity);
@@ -95,7 +95,7 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public int applyBatch(Consumer<Writer> batch) {
-        Batch b = new Batch();
+        RecordedWrites b = new RecordedWrites();
         batch.accept(b);
         lock.writeLock().lock();
         try {
@@ -105,8 +105,8 @@ public final class TreeMapBoardIndex implements RankIndex {
         }
     }
 
-    /** Batch replay target; the write lock is held. */
-    private final Batch.Sink unlocked = new Batch.Sink() {
+    /** RecordedWrites replay target; the write lock is held. */
+    private final RecordedWrites.Sink unlocked = new RecordedWrites.Sink() {
         @Override
         public boolean applyUpsert(String entity, double score, long reachedAt) {
             return doUpsert(entity, score, reachedAt);
@@ -151,7 +151,7 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public Optional<Entry> get(String entity) {
-        Keys.checkEntity(entity);
+        KeyChecks.checkEntity(entity);
         lock.readLock().lock();
         try {
             return Optional.ofNullable(byEntity.get(entity));
@@ -182,12 +182,12 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public OptionalDouble percentile(String entity) {
-        Keys.checkEntity(entity);
+        KeyChecks.checkEntity(entity);
         lock.readLock().lock();
         try {
             Entry e = byEntity.get(entity);
             return e == null ? OptionalDouble.empty()
-                    : OptionalDouble.of(Keys.percentile(sorted.headSet(e).size() + 1L, sorted.size()));
+                    : OptionalDouble.of(KeyChecks.percentile(sorted.headSet(e).size() + 1L, sorted.size()));
         } finally {
             lock.readLock().unlock();
         }
@@ -195,7 +195,7 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public Optional<Ranked> ranked(String entity) {
-        Keys.checkEntity(entity);
+        KeyChecks.checkEntity(entity);
         lock.readLock().lock();
         try {
             Entry e = byEntity.get(entity);
@@ -225,7 +225,7 @@ public final class TreeMapBoardIndex implements RankIndex {
         if (fromOrdinal < 1) {
             throw new IllegalArgumentException("fromOrdinal must be >= 1, got " + fromOrdinal);
         }
-        Keys.checkLimit(limit, "limit");
+        KeyChecks.checkLimit(limit, "limit");
         lock.readLock().lock();
         try {
             Iterator<Entry> it = sorted.iterator();
@@ -240,8 +240,8 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public List<Ranked> around(String entity, int radius) {
-        Keys.checkEntity(entity);
-        Keys.checkLimit(radius, "radius");
+        KeyChecks.checkEntity(entity);
+        KeyChecks.checkLimit(radius, "radius");
         lock.readLock().lock();
         try {
             Entry e = byEntity.get(entity);
@@ -262,7 +262,7 @@ public final class TreeMapBoardIndex implements RankIndex {
 
     @Override
     public Page page(String cursor, int limit) {
-        Keys.checkLimit(limit, "limit");
+        KeyChecks.checkLimit(limit, "limit");
         Cursor after = cursor == null || cursor.isEmpty() ? null : Cursor.decode(cursor, order);
         lock.readLock().lock();
         try {

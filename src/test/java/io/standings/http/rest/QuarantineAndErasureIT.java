@@ -11,7 +11,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.standings.store.redis.MemberCodec;
 import io.standings.store.redis.RedisKeys;
-import io.standings.lifecycle.RedisRebuilder;
+import io.standings.lifecycle.MemoryRebuild;
 import io.standings.testing.RealServices;
 import io.standings.testing.TestRun;
 import jakarta.inject.Inject;
@@ -33,7 +33,7 @@ class QuarantineAndErasureIT {
     RedisDataSource redis;
 
     @Inject
-    RedisRebuilder rebuilder;
+    MemoryRebuild rebuilder;
 
     private static io.restassured.specification.RequestSpecification admin() {
         return given().header("X-API-Key", TestRun.ADMIN_KEY);

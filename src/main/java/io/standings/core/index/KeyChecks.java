@@ -3,12 +3,12 @@ package io.standings.core.index;
 import java.nio.charset.StandardCharsets;
 
 /** Validation of the parts of a key: entity ids, scores, limits (their order is {@link RankKey}'s). */
-public final class Keys {
+public final class KeyChecks {
     /** Maximum id length in code points. */
     public static final int MAX_ENTITY_CODE_POINTS = 128;
 
 
-    private Keys() {
+    private KeyChecks() {
     }
 
     /**

@@ -6,7 +6,7 @@ import java.util.Arrays;
  * The writes of one {@link RankIndex#applyBatch} call, validated and recorded in columns so they
  * can be replayed under a single write lock.
  */
-final class Batch implements RankIndex.Writer {
+final class RecordedWrites implements RankIndex.Writer {
     private String[] entities = new String[16];
     private double[] scores = new double[16];
     private long[] reachedAts = new long[16];
@@ -22,13 +22,13 @@ final class Batch implements RankIndex.Writer {
 
     @Override
     public RankIndex.Writer upsert(String entity, double score, long reachedAt) {
-        add(Keys.checkEntity(entity), Keys.checkScore(score), reachedAt, false);
+        add(KeyChecks.checkEntity(entity), KeyChecks.checkScore(score), reachedAt, false);
         return this;
     }
 
     @Override
     public RankIndex.Writer remove(String entity) {
-        add(Keys.checkEntity(entity), 0.0, 0L, true);
+        add(KeyChecks.checkEntity(entity), 0.0, 0L, true);
         return this;
     }
 

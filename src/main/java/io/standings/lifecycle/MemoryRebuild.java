@@ -27,14 +27,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * BEFORE the sorted sets, so the indexes are at least as new as the offsets returned with them.
  */
 @ApplicationScoped
-public class RedisRebuilder {
+public class MemoryRebuild {
 
     private final RedisReads redis;
     private final BoardRegistry boards;
     private final LiveBoards live;
     private final Quarantine quarantine;
 
-    public RedisRebuilder(RedisReads redis, BoardRegistry boards, LiveBoards live, Quarantine quarantine) {
+    public MemoryRebuild(RedisReads redis, BoardRegistry boards, LiveBoards live, Quarantine quarantine) {
         this.redis = redis;
         this.boards = boards;
         this.live = live;
