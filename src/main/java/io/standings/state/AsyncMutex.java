@@ -20,8 +20,23 @@ public class AsyncMutex {
     private boolean held;
     private long grants;
 
-    private record Waiter(CompletableFuture<Void> granted, Context context) {
+    /**
+     * A queued acquirer. Its Uni reads {@code granted} through a minimal stage, so that cancelling the Uni
+     * never cancels the grant itself: a grant is either taken or passed on, never dropped.
+     */
+    private static final class Waiter {
+        final CompletableFuture<Void> granted = new CompletableFuture<>();
+        final Context context;
+        /** Set under the mutex's lock when {@link #release()} hands the mutex to this waiter. */
+        boolean handedOver;
+
+        Waiter(Context context) {
+            this.context = context;
+        }
     }
+
+    /** Grants to deliver on this thread, while it is already delivering one (see {@link #deliver}). */
+    private static final ThreadLocal<ArrayDeque<Waiter>> DELIVERING = new ThreadLocal<>();
 
     /** Runs {@code body} while holding the mutex; the mutex is released when its Uni terminates. */
     public <T> Uni<T> run(Supplier<Uni<? extends T>> body) {
@@ -41,10 +56,10 @@ public class AsyncMutex {
                     grants++;
                     return Uni.createFrom().voidItem();
                 }
-                waiter = new Waiter(new CompletableFuture<>(), Vertx.currentContext());
+                waiter = new Waiter(Vertx.currentContext());
                 waiters.add(waiter);
             }
-            Uni<Void> granted = Uni.createFrom().completionStage(waiter.granted());
+            Uni<Void> granted = Uni.createFrom().completionStage(waiter.granted.minimalCompletionStage());
             if (timeout != null) {
                 granted = granted.ifNoItem().after(timeout).recoverWithUni(() -> {
                     synchronized (this) {
@@ -53,11 +68,24 @@ public class AsyncMutex {
                         }
                     }
                     // Handed over just as the wait ran out: we hold it now.
-                    return Uni.createFrom().completionStage(waiter.granted());
+                    return Uni.createFrom().completionStage(waiter.granted.minimalCompletionStage());
                 });
             }
-            return granted;
+            return granted.onCancellation().invoke(() -> giveUp(waiter));
         });
+    }
+
+    /**
+     * A waiter that stopped waiting (cancelled) leaves the queue; if the mutex was handed to it meanwhile, it
+     * passes it on, so that nobody waits on a grant no one will ever release.
+     */
+    private void giveUp(Waiter waiter) {
+        synchronized (this) {
+            if (waiters.remove(waiter) || !waiter.handedOver) {
+                return; // still waiting, or it timed out: it never held the mutex
+            }
+        }
+        release();
     }
 
     public void release() {
@@ -68,12 +96,35 @@ public class AsyncMutex {
                 held = false;
                 return;
             }
+            next.handedOver = true;
             grants++;
         }
-        if (next.context() != null) {
-            next.context().runOnContext(v -> next.granted().complete(null));
+        if (next.context != null) {
+            next.context.runOnContext(v -> next.granted.complete(null));
         } else {
-            next.granted().complete(null);
+            deliver(next);
+        }
+    }
+
+    /**
+     * Completes a grant on this thread. A grant runs its holder's continuation, which may release again and
+     * grant the next waiter: those grants are delivered in a loop here, not by recursion, so a long queue
+     * cannot overflow the stack.
+     */
+    private static void deliver(Waiter first) {
+        ArrayDeque<Waiter> pending = DELIVERING.get();
+        if (pending != null) {
+            pending.add(first);
+            return;
+        }
+        pending = new ArrayDeque<>();
+        DELIVERING.set(pending);
+        try {
+            for (Waiter w = first; w != null; w = pending.poll()) {
+                w.granted.complete(null);
+            }
+        } finally {
+            DELIVERING.remove();
         }
     }
 
