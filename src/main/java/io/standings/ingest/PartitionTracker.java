@@ -23,7 +23,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -163,8 +165,13 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         try {
             // Let the batch in flight finish its Redis write before another consumer takes these partitions.
             inFlight.get(REVOKE_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
+        } catch (TimeoutException e) {
             Log.warnf("The batch in flight did not finish within %d s of revoking %s", REVOKE_WAIT_SECONDS, partitions);
+        } catch (ExecutionException e) {
+            // Its own pipeline reports the failure; the revocation only had to wait for it to end.
+            Log.debugf("The batch in flight when revoking %s failed: %s", partitions, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -11,8 +11,9 @@ import java.util.function.Supplier;
  * boards that only get read, every client after the first gets the bytes it got.
  *
  * <p>Exact, not approximate: the key is read before the entries, so a stored answer is never older than
- * its key (at worst newer, and then the next reader sees a different key and recomputes). Bounded: at most
- * {@value #MAX_ENTRIES} answers; past that the map is cleared.
+ * its key (at worst newer, and then the next reader sees a different key and recomputes). Bounded: a new
+ * key past {@value #MAX_ENTRIES} answers clears the map (concurrent writers may each add one before they see
+ * the bound); replacing the answer of a key already held never clears it.
  */
 final class TopCache {
 
@@ -34,7 +35,7 @@ final class TopCache {
             return cached.json;
         }
         byte[] json = compute.get();
-        if (answers.size() >= MAX_ENTRIES) {
+        if (cached == null && answers.size() >= MAX_ENTRIES) {
             answers.clear();
         }
         answers.put(key, new Answer(index, version, asOf, json));
