@@ -76,9 +76,9 @@ class PeriodSnapshotChecksumIT {
                 .connectingTo(new PgConnectOptions().setHost(pg.host()).setPort(pg.port()).setDatabase(pg.database())
                         .setUser(pg.user()).setPassword(pg.password()).addProperty("search_path", SCHEMA))
                 .using(vertx).build();
-        PgSession session = new PgSession(pool, Duration.ofSeconds(60), "64MB");
-        writer = new CheckpointWriter(session);
-        queries = new DriftQueries(session);
+        PgSession transactions = new PgSession(pool, Duration.ofSeconds(60), "64MB");
+        writer = new CheckpointWriter(transactions);
+        queries = new DriftQueries(transactions);
     }
 
     @AfterAll
