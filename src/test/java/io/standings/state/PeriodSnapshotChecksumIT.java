@@ -11,7 +11,8 @@ import io.standings.store.postgres.PeriodPlan;
 import io.standings.store.postgres.PeriodResult;
 import io.standings.store.postgres.PgSession;
 import io.standings.store.postgres.RankedRow;
-import io.standings.testing.StoreServers;
+import io.standings.testing.ServerLocator;
+import io.standings.testing.Servers;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgBuilder;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -19,6 +20,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 import java.math.BigInteger;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -60,7 +62,7 @@ class PeriodSnapshotChecksumIT {
     private static final double[] SCORES = {-1e300, -123.456, -3.5, -0.0, 0.0, 0.1, 0.30000000000000004, 0.3, 1, 2.5,
         Math.PI, 1e15 + 0.5, 9007199254740993.0, Double.MAX_VALUE, Double.MIN_VALUE, -Double.MIN_VALUE, 4.9e-320};
 
-    private static StoreServers.Postgres pg;
+    private static Servers pg;
     private static Vertx vertx;
     private static Pool pool;
     private static CheckpointWriter writer;
@@ -68,13 +70,13 @@ class PeriodSnapshotChecksumIT {
 
     @BeforeAll
     static void migrateAndConnect() {
-        pg = StoreServers.postgres();
-        Flyway.configure().dataSource(pg.jdbcUrl(), pg.user(), pg.password()).schemas(SCHEMA).defaultSchema(SCHEMA)
+        pg = ServerLocator.servers();
+        Flyway.configure().dataSource(pg.jdbcUrl(), pg.pgUser(), pg.pgPassword()).schemas(SCHEMA).defaultSchema(SCHEMA)
                 .createSchemas(true).locations("classpath:db/migration").load().migrate();
         vertx = Vertx.vertx();
         pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
-                .connectingTo(new PgConnectOptions().setHost(pg.host()).setPort(pg.port()).setDatabase(pg.database())
-                        .setUser(pg.user()).setPassword(pg.password()).addProperty("search_path", SCHEMA))
+                .connectingTo(new PgConnectOptions().setHost(pg.pgHost()).setPort(pg.pgPort()).setDatabase(pg.pgDatabase())
+                        .setUser(pg.pgUser()).setPassword(pg.pgPassword()).addProperty("search_path", SCHEMA))
                 .using(vertx).build();
         PgSession transactions = new PgSession(pool, Duration.ofSeconds(60), "64MB");
         writer = new CheckpointWriter(transactions);
@@ -90,7 +92,7 @@ class PeriodSnapshotChecksumIT {
             vertx.closeAndAwait();
         }
         if (pg != null) {
-            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.pgUser(), pg.pgPassword()); Statement st = c.createStatement()) {
                 st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
             }
         }
@@ -138,7 +140,7 @@ class PeriodSnapshotChecksumIT {
     /** entity_score's rows of a board period, read back with JDBC. */
     private static Set<Row> storedRows(int bpId) throws Exception {
         Set<Row> rows = new HashSet<>();
-        try (Connection c = pg.connect();
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.pgUser(), pg.pgPassword());
                 PreparedStatement ps = c.prepareStatement("SELECT entity, score, reached_at FROM " + SCHEMA
                         + ".entity_score WHERE bp_id = ?")) {
             ps.setInt(1, bpId);
@@ -152,7 +154,7 @@ class PeriodSnapshotChecksumIT {
     }
 
     private static void execute(String sql, Object... args) throws Exception {
-        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.pgUser(), pg.pgPassword()); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }

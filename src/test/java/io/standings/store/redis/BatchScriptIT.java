@@ -8,7 +8,7 @@ import io.standings.state.OffsetAdvance;
 import io.standings.state.Quarantine;
 import io.standings.state.ScoreChange;
 import io.standings.testing.RedisProbe;
-import io.standings.testing.StoreServers;
+import io.standings.testing.ServerLocator;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.redis.client.Command;
@@ -55,8 +55,8 @@ class BatchScriptIT {
     @BeforeAll
     static void connect() {
         vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, StoreServers.redisUri());
-        probe = new RedisProbe(StoreServers.redisUri());
+        redis = Redis.createClient(vertx, ServerLocator.servers().redisUri());
+        probe = new RedisProbe(ServerLocator.servers().redisUri());
     }
 
     @AfterAll
