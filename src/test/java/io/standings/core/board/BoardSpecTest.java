@@ -39,7 +39,7 @@ class BoardSpecTest {
     }
 
     @Test
-    void seedsAreCompact() {
+    void aSeedNamesEverySettingInOneLineAndDefaultsTheRest() {
         assertThat(BoardSpec.parseSeed("laps:asc:competition:best:weekly:Europe/Paris"))
                 .isEqualTo(new Board("laps", Order.ASC, Board.TiePolicy.COMPETITION, Operation.BEST, Period.WEEKLY,
                         ZoneId.of("Europe/Paris"), null));

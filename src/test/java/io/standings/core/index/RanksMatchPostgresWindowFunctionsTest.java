@@ -59,12 +59,12 @@ class RanksMatchPostgresWindowFunctionsTest {
     }
 
     @Test
-    void descBoardWithTies() throws SQLException {
+    void descendingBoardWithHeavyTiesRanksAsRowNumberRankAndDenseRank() throws SQLException {
         compareAll(Order.DESC, 1);
     }
 
     @Test
-    void ascBoardWithTies() throws SQLException {
+    void ascendingBoardWithHeavyTiesRanksAsRowNumberRankAndDenseRank() throws SQLException {
         compareAll(Order.ASC, 2);
     }
 

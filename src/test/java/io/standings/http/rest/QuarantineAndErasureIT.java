@@ -54,7 +54,7 @@ class QuarantineAndErasureIT {
     }
 
     @Test
-    void quarantineRestoreAndErase() {
+    void aQuarantinedEntityLeavesTheRanksKeepsScoringAndComesBackWithItsScoreAndAnErasedOneIsGoneEverywhere() {
         TestRun.putBoard("q", "{\"operator\":\"incr\"}");
         score("a", 30);
         score("b", 20);
@@ -92,11 +92,12 @@ class QuarantineAndErasureIT {
     }
 
     @Test
-    void badIdsAndUnknownBoards() {
+    void quarantineAndErasureOfUnknownBoardsOrInvalidIdsAreProblemJson404Or400() {
         admin().post("/api/v1/boards/nosuch/entries/x/quarantine").then().statusCode(404)
                 .contentType("application/problem+json");
         admin().post("/api/v1/boards/BAD/entries/x/quarantine").then().statusCode(400)
                 .contentType("application/problem+json");
-        admin().delete("/api/v1/entities/" + "x".repeat(200)).then().statusCode(400);
+        admin().delete("/api/v1/entities/" + "x".repeat(200)).then().statusCode(400)
+                .contentType("application/problem+json");
     }
 }

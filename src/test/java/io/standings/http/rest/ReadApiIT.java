@@ -81,7 +81,7 @@ class ReadApiIT {
     }
 
     @Test
-    void oneBoard() {
+    void aBoardDescribesItsOrderTiesAndEntryCount() {
         given().get("/api/v1/boards/rd").then().statusCode(200)
                 .body("id", equalTo("rd")).body("order", equalTo("desc")).body("ties", equalTo("competition"))
                 .body("entries", equalTo(5)).body("asOf", greaterThan(0));

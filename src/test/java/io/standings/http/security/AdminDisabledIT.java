@@ -35,7 +35,7 @@ class AdminDisabledIT {
     }
 
     @Test
-    void readsStillWork() {
+    void readsStayOpenWhenAdminIsDisabled() {
         given().get("/api/v1/boards").then().statusCode(200);
     }
 }
