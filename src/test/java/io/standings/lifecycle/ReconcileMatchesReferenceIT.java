@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -263,14 +264,18 @@ class ReconcileMatchesReferenceIT {
     @Test
     @org.junit.jupiter.api.Order(3)
     void aPeriodRollOverFreezesTheClosedPeriod() throws Exception {
-        TestRun.putBoard("rdaily", "{\"order\":\"desc\",\"ties\":\"dense\",\"operator\":\"incr\",\"period\":\"daily\"}");
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        // The board's day starts about twelve hours ago, whatever the hour of the run: yesterday is then closed
+        // (past its end plus the grace) when the reconciler runs, even just after midnight UTC.
+        ZoneOffset zone = ZoneOffset.ofHours(Math.max(-12, 12 - LocalTime.now(ZoneOffset.UTC).getHour()));
+        TestRun.putBoard("rdaily", "{\"order\":\"desc\",\"ties\":\"dense\",\"operator\":\"incr\",\"period\":\"daily\","
+                + "\"timeZone\":\"" + zone.getId() + "\"}");
+        LocalDate today = LocalDate.now(zone);
         LocalDate yesterday = today.minusDays(1);
         ReferenceBoard yesterdays = new ReferenceBoard(Order.DESC);
         ReferenceBoard todays = new ReferenceBoard(Order.DESC);
         Random r = new Random(7);
-        long y0 = yesterday.atTime(12, 0).toInstant(ZoneOffset.UTC).toEpochMilli();
-        long t0 = today.atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli() + 1000;
+        long y0 = yesterday.atTime(12, 0).toInstant(zone).toEpochMilli();
+        long t0 = today.atStartOfDay().toInstant(zone).toEpochMilli() + 1000;
         for (int i = 0; i < 600; i++) {
             String entity = "d" + r.nextInt(80);
             int v = 1 + r.nextInt(4);
