@@ -326,14 +326,7 @@ public class BatchPipeline {
     private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, InFlight batch, Prepared ahead) {
         long started = System.nanoTime();
         Prepared p = ahead != null ? ahead : prepare(records, null);
-        if (ahead != null) {
-            preparedAheadUsed.increment();
-        } else if (batch.speculated) {
-            preparedAheadDiscarded.increment();
-        }
         batch.prepared = p;
-        duplicates.increment(p.skipped());
-        batchSize.record(p.records());
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         return persistAutoCreated()
                 .chain(() -> deadLetters.publish(p.rejected()))
@@ -351,6 +344,14 @@ public class BatchPipeline {
                     if (!result.applied()) {
                         throw new FencedException(result.fencedField(), result.storedOffset(), expectedOffset(p, result));
                     }
+                    // Counted for the attempt that is applied only: a fenced attempt is prepared and written again.
+                    if (ahead != null) {
+                        preparedAheadUsed.increment();
+                    } else if (batch.speculated) {
+                        preparedAheadDiscarded.increment();
+                    }
+                    duplicates.increment(p.skipped());
+                    batchSize.record(p.records());
                     if (result.alreadyApplied()) {
                         repliesLost.increment();
                         Log.infof("A batch's Redis reply was lost after its script ran; found applied on the retry");

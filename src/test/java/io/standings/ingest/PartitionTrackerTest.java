@@ -5,21 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
-import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import io.standings.state.OffsetAdvance;
 import io.standings.store.redis.RedisReads;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -44,7 +38,7 @@ class PartitionTrackerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** The channel's consumer as SmallRye hands it out; null while the channel has none. */
     private Consumer<byte[], byte[]> channelConsumer = consumer;
-    private final PartitionTracker tracker = new PartitionTracker(redis, new Channels(), registry);
+    private final PartitionTracker tracker = new PartitionTracker(redis, new MockKafkaChannels(() -> channelConsumer), registry);
 
     /** Redis's offsets hash, or Redis away. */
     private static final class StoredOffsets extends RedisReads {
@@ -64,63 +58,9 @@ class PartitionTrackerTest {
         }
     }
 
-    /** SmallRye's view of the channels: the score-events consumer runs its tasks on the mock consumer. */
-    private final class Channels implements KafkaClientService {
-        @Override
-        @SuppressWarnings("unchecked")
-        public <K, V> KafkaConsumer<K, V> getConsumer(String channel) {
-            if (!PartitionTracker.CHANNEL.equals(channel) || channelConsumer == null) {
-                return null;
-            }
-            Consumer<byte[], byte[]> polled = channelConsumer;
-            return (KafkaConsumer<K, V>) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {KafkaConsumer.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("runOnPollingThread") && args[0] instanceof Function<?, ?> task) {
-                            return Uni.createFrom().item(() -> ((Function<Object, Object>) task).apply(polled));
-                        }
-                        switch (method.getName()) {
-                            case "toString":
-                                return "polling " + polled;
-                            case "hashCode":
-                                return System.identityHashCode(proxy);
-                            case "equals":
-                                return proxy == args[0];
-                            default:
-                                break;
-                        }
-                        throw new UnsupportedOperationException(method.getName());
-                    });
-        }
-
-        @Override
-        public <K, V> List<KafkaConsumer<K, V>> getConsumers(String channel) {
-            KafkaConsumer<K, V> c = getConsumer(channel);
-            return c == null ? List.of() : List.of(c);
-        }
-
-        @Override
-        public <K, V> KafkaProducer<K, V> getProducer(String channel) {
-            return null;
-        }
-
-        @Override
-        public Set<String> getConsumerChannels() {
-            return Set.of(PartitionTracker.CHANNEL);
-        }
-
-        @Override
-        public Set<String> getProducerChannels() {
-            return Set.of();
-        }
-    }
-
     /** Kafka assigns the partitions (log starts as given) and the tracker is told, as in a rebalance. */
     private void assign(Map<TopicPartition, Long> logStarts) {
-        consumer.updateBeginningOffsets(new HashMap<>(logStarts));
-        Set<TopicPartition> all = new HashSet<>(consumer.assignment());
-        all.addAll(logStarts.keySet());
-        consumer.assign(all);
-        tracker.onPartitionsAssigned(consumer, logStarts.keySet());
+        MockKafkaChannels.assign(consumer, tracker, logStarts);
     }
 
     private void revoke(TopicPartition... partitions) {
