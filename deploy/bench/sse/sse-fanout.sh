@@ -7,6 +7,7 @@
 # All K subscribers come from 127.0.0.1, so the per-client cap is raised to K for the run.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+bash deploy/bench/tools redis-cli
 K=${1:-1000}; R=${2:-5000}; D=${3:-10}
 ID=fan$$; PORT=${PORT:-18081}; TOPIC=standings.score-events.$ID; PREFIX="$ID:"
 M2=~/.m2/repository
