@@ -181,17 +181,7 @@ class BatchPipelineIT {
     }
 
     private static void deleteKeys(String prefix) {
-        String cursor = "0";
-        do {
-            Response page = probe.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000));
-            cursor = page.get(0).toString();
-            Response found = page.get(1);
-            if (found.size() > 0) {
-                Request del = Request.cmd(Command.DEL);
-                found.forEach(k -> del.arg(k.toString()));
-                probe.send(del);
-            }
-        } while (!"0".equals(cursor));
+        probe.deleteAll(prefix);
     }
 
     @SuppressWarnings("unchecked")
@@ -579,25 +569,9 @@ class BatchPipelineIT {
         assertThat(live.asOf()).isEqualTo(offsets.values().stream().mapToLong(o -> o + 1).sum());
     }
 
-    /** Everything under this test's prefix, each key's content as text. */
+    /** Everything under this test's prefix, each key's content as text: to prove that nothing changed. */
     private Map<String, Object> dump() {
-        Map<String, Object> all = new TreeMap<>();
-        String cursor = "0";
-        do {
-            Response page = probe.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000));
-            cursor = page.get(0).toString();
-            page.get(1).forEach(k -> {
-                String key = k.toString();
-                String type = probe.send(Request.cmd(Command.TYPE).arg(key)).toString();
-                all.put(key, switch (type) {
-                    case "zset" -> probe.zrange(key);
-                    case "hash" -> new TreeMap<>(probe.hgetall(key));
-                    case "set" -> new java.util.TreeSet<>(probe.smembers(key));
-                    default -> type;
-                });
-            });
-        } while (!"0".equals(cursor));
-        return all;
+        return probe.dump(prefix);
     }
 
     /** Each index's version: any write to an index moves it. */

@@ -69,6 +69,42 @@ public final class RedisProbe implements AutoCloseable {
         return result;
     }
 
+    /** Deletes every key under {@code prefix}. */
+    public void deleteAll(String prefix) {
+        String cursor = "0";
+        do {
+            Response page = send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000));
+            cursor = page.get(0).toString();
+            Response found = page.get(1);
+            if (found.size() > 0) {
+                Request del = Request.cmd(Command.DEL);
+                found.forEach(k -> del.arg(k.toString()));
+                send(del);
+            }
+        } while (!"0".equals(cursor));
+    }
+
+    /** Every key under {@code prefix} with its content (zset members, hash fields, set members; else its type). */
+    public Map<String, Object> dump(String prefix) {
+        Map<String, Object> all = new java.util.TreeMap<>();
+        String cursor = "0";
+        do {
+            Response page = send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000));
+            cursor = page.get(0).toString();
+            page.get(1).forEach(k -> {
+                String key = k.toString();
+                String type = send(Request.cmd(Command.TYPE).arg(key)).toString();
+                all.put(key, switch (type) {
+                    case "zset" -> zrange(key);
+                    case "hash" -> new java.util.TreeMap<>(hgetall(key));
+                    case "set" -> new java.util.TreeSet<>(smembers(key));
+                    default -> type;
+                });
+            });
+        } while (!"0".equals(cursor));
+        return all;
+    }
+
     @Override
     public void close() {
         redis.close();
