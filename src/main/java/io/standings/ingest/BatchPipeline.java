@@ -27,8 +27,10 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -80,6 +82,7 @@ public class BatchPipeline {
     private final Timer ingestLag;
     private final Counter preparedAheadUsed;
     private final Counter preparedAheadDiscarded;
+    private final Counter boardsFoundElsewhere;
     private volatile boolean stopping;
     private volatile Throwable failed;
 
@@ -125,6 +128,8 @@ public class BatchPipeline {
                 .publishPercentiles(0.5, 0.99).register(registry);
         this.preparedAheadUsed = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "used")
                 .description("Batches parsed and folded while the previous batch was in Redis").register(registry);
+        this.boardsFoundElsewhere = Counter.builder("standings.boards.found.stored")
+                .description("Boards an event named that this instance did not know, found in PostgreSQL").register(registry);
         this.preparedAheadDiscarded = Counter.builder("standings.ingest.prepared.ahead").tag("outcome", "discarded")
                 .description("Batches parsed and folded while the previous batch was in Redis").register(registry);
     }
@@ -156,13 +161,15 @@ public class BatchPipeline {
     /** A batch parsed and folded, with its Redis script built, ready to be written. */
     private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, BatchFolder.Folded folded,
             List<OffsetAdvance> offsets, RedisBatches.BatchWrite write, Map<String, Long> nextOffsets,
-            long oldestTimestamp) {
+            long oldestTimestamp, Set<String> unknownBoards) {
         List<ScoreChange> changes() {
             return folded.changes();
         }
     }
 
     private InFlight last;
+
+    private static final Duration BOARD_LOOKUP_WAIT = Duration.ofSeconds(1);
 
     /**
      * Takes one poll batch; the Uni completes once the batch's Redis write is on its way (or the batch is over),
@@ -251,6 +258,7 @@ public class BatchPipeline {
         List<DeadLetter> rejected = new ArrayList<>();
         List<OffsetAdvance> offsets = new ArrayList<>(records.partitions().size());
         Map<String, Long> nextOffsets = new HashMap<>();
+        Set<String> unknownBoards = new HashSet<>();
         int skipped = 0;
         long oldestTimestamp = Long.MAX_VALUE;
         for (TopicPartition tp : records.partitions()) {
@@ -267,7 +275,8 @@ public class BatchPipeline {
                 if (record.timestamp() > 0) {
                     oldestTimestamp = Math.min(oldestTimestamp, record.timestamp());
                 }
-                ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()));
+                ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()),
+                        unknownBoards);
                 if (parsed instanceof ParsedRecord.Valid valid) {
                     if (!erasures.isEmpty() && erasures.covers(valid.event().entity(), field, record.offset())) {
                         erased.increment(); // applied once, then erased: a replay must not bring it back
@@ -304,7 +313,7 @@ public class BatchPipeline {
         }
         RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order());
         return new Prepared(records.count(), skipped, events.size() - folded.rejected().size(), rejected, folded, offsets,
-                write, nextOffsets, oldestTimestamp);
+                write, nextOffsets, oldestTimestamp, unknownBoards);
     }
 
     /**
@@ -325,7 +334,15 @@ public class BatchPipeline {
      */
     private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, InFlight batch, Prepared ahead) {
         long started = System.nanoTime();
-        Prepared p = ahead != null ? ahead : prepare(records, null);
+        Prepared first = ahead != null ? ahead : prepare(records, null);
+        return boardsStoredElsewhere(first.unknownBoards()).chain(found -> {
+            // A board another instance created since the last refresh: its events are prepared again, now valid.
+            Prepared p = found ? prepare(records, null) : first;
+            return write(p, batch, p == ahead, started);
+        });
+    }
+
+    private Uni<Void> write(Prepared p, InFlight batch, boolean usedAhead, long started) {
         batch.prepared = p;
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         return persistAutoCreated()
@@ -345,7 +362,7 @@ public class BatchPipeline {
                         throw new FencedException(result.fencedField(), result.storedOffset(), expectedOffset(p, result));
                     }
                     // Counted for the attempt that is applied only: a fenced attempt is prepared and written again.
-                    if (ahead != null) {
+                    if (usedAhead) {
                         preparedAheadUsed.increment();
                     } else if (batch.speculated) {
                         preparedAheadDiscarded.increment();
@@ -378,14 +395,43 @@ public class BatchPipeline {
         return chain;
     }
 
+    /**
+     * Looks the boards this instance does not know up in PostgreSQL, where an instance that created one stored it
+     * before it answered: those found join the registry, so their events are applied instead of dead-lettered.
+     * True when any was found. One query per batch that names unknown boards; if PostgreSQL does not answer
+     * within a few tries of {@link #BOARD_LOOKUP_WAIT} each, the events are dead-lettered as unknown_board (the
+     * stream does not wait on it).
+     */
+    private Uni<Boolean> boardsStoredElsewhere(Set<String> unknown) {
+        if (unknown.isEmpty()) {
+            return Uni.createFrom().item(false);
+        }
+        return Uni.createFrom().deferred(() -> boardStore.findByIds(unknown))
+                .ifNoItem().after(BOARD_LOOKUP_WAIT).fail()
+                .onFailure().retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(3)
+                .map(found -> {
+                    found.forEach(boards::put);
+                    if (!found.isEmpty()) {
+                        boardsFoundElsewhere.increment(found.size());
+                    }
+                    return !found.isEmpty();
+                })
+                .onFailure().recoverWithItem(e -> {
+                    Log.warnf("Could not look up boards %s in PostgreSQL, their events are dead-lettered as unknown_board: %s",
+                            unknown, e.getMessage());
+                    return false;
+                });
+    }
+
     /** Checks what only the board can tell: that it exists, and that a decaying board gets positive values. */
-    private ParsedRecord validateAgainstBoard(ParsedRecord parsed) {
+    private ParsedRecord validateAgainstBoard(ParsedRecord parsed, Set<String> unknownBoards) {
         if (!(parsed instanceof ParsedRecord.Valid valid)) {
             return parsed;
         }
         ScoreEvent event = valid.event();
         Board board = boards.findOrCreate(event.board()).orElse(null);
         if (board == null) {
+            unknownBoards.add(event.board());
             return boards.autoCreateAtLimit()
                     ? new ParsedRecord.Rejected(RejectReason.BOARD_LIMIT, "board '" + event.board()
                             + "' does not exist and auto-creation stops at standings.boards.max-boards", event.id())

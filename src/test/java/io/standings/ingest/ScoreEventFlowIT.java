@@ -144,6 +144,29 @@ class ScoreEventFlowIT {
         assertThat(actual).isEqualTo(expected);
     }
 
+    @Test
+    void aBoardAnotherInstanceStoredIsUsedByItsFirstEventsOnEveryPartitionNotDeadLettered() throws Exception {
+        // Another instance created it: stored in PostgreSQL, not yet in this instance's cache (refreshed every 30 s).
+        run.execute("INSERT INTO " + run.schema() + ".board (id, sort_order, ties, operator) "
+                + "VALUES ('elsewhere', 'desc', 'competition', 'incr')");
+        Map<String, Integer> sums = new LinkedHashMap<>();
+        for (int i = 0; i < 120; i++) {
+            String entity = "p" + (i % 40);
+            int value = 1 + i % 7;
+            sums.merge(entity, value, Integer::sum);
+            run.send("elsewhere/" + entity, "{\"board\":\"elsewhere\",\"entity\":\"" + entity + "\",\"value\":" + value + "}");
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/boards/elsewhere")
+                .then().statusCode(200).body("entries", equalTo(sums.size())));
+        for (Map.Entry<String, Integer> e : sums.entrySet()) {
+            given().get("/api/v1/boards/elsewhere/entries/{e}", e.getKey()).then().statusCode(200)
+                    .body("score", equalTo((float) e.getValue()));
+        }
+        List<String> letters = run.readDeadLetters(1, Duration.ofSeconds(2)).stream()
+                .map(r -> new String(r.value(), StandardCharsets.UTF_8)).filter(v -> v.contains("elsewhere")).toList();
+        assertThat(letters).as("no event of the board went to the DLQ").isEmpty();
+    }
+
     private static void entry(String board, String entity, float score, int rank) {
         given().get("/api/v1/boards/{b}/entries/{e}", board, entity)
                 .then().statusCode(200)

@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
@@ -31,6 +32,18 @@ public class BoardRepository {
     public Uni<List<Board>> findAll() {
         return pool.query("SELECT id, sort_order, ties, operator, period, time_zone, decay_half_life_ms FROM board ORDER BY id")
                 .execute()
+                .map(rows -> {
+                    List<Board> boards = new ArrayList<>();
+                    rows.forEach(row -> boards.add(toBoard(row)));
+                    return boards;
+                });
+    }
+
+    /** The boards stored under these ids (those that exist). */
+    public Uni<List<Board>> findByIds(Collection<String> ids) {
+        return pool.preparedQuery("SELECT id, sort_order, ties, operator, period, time_zone, decay_half_life_ms FROM board "
+                + "WHERE id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(new String[0])))
                 .map(rows -> {
                     List<Board> boards = new ArrayList<>();
                     rows.forEach(row -> boards.add(toBoard(row)));
