@@ -3,6 +3,7 @@ package io.standings.lifecycle;
 import io.standings.state.BoardPeriods;
 import io.standings.state.LiveBoards;
 import io.standings.state.Quarantine;
+import io.standings.store.postgres.BoardRepository;
 import io.standings.store.redis.RedisReads;
 
 import io.quarkus.logging.Log;
@@ -13,7 +14,9 @@ import io.standings.state.BoardRegistry;
 import io.standings.core.index.Entry;
 import io.standings.core.index.Order;
 import io.standings.core.index.RankIndex;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashMap;
@@ -33,8 +36,11 @@ public class MemoryRebuild {
     private final BoardRegistry boards;
     private final LiveBoards live;
     private final Quarantine quarantine;
+    private final BoardRepository boardStore;
 
-    public MemoryRebuild(RedisReads redis, BoardRegistry boards, LiveBoards live, Quarantine quarantine) {
+    public MemoryRebuild(RedisReads redis, BoardRegistry boards, LiveBoards live, Quarantine quarantine,
+            BoardRepository boardStore) {
+        this.boardStore = boardStore;
         this.redis = redis;
         this.boards = boards;
         this.live = live;
@@ -59,7 +65,8 @@ public class MemoryRebuild {
     /** Rebuilds every index and returns the partition offsets ("topic/partition" → last applied) it reflects. */
     public Uni<Map<String, Long>> rebuild() {
         long started = System.nanoTime();
-        return redis.offsets().chain(offsets -> redis.quarantined().chain(quarantined -> redis.periods().chain(periods -> {
+        return redis.offsets().chain(offsets -> redis.quarantined().chain(quarantined -> redis.periods()
+                .call(this::lookUpUnknownBoards).chain(periods -> {
             Map<String, RankIndex> rebuilt = new ConcurrentHashMap<>();
             Map<String, Map<String, Entry>> held = new ConcurrentHashMap<>();
             return Multi.createFrom().iterable(periods)
@@ -90,5 +97,24 @@ public class MemoryRebuild {
                     })
                     .replaceWith(new HashMap<>(offsets));
         })));
+    }
+
+    /**
+     * Boards Redis holds periods of that the registry does not know (created on another instance since the last
+     * refresh) are looked up in PostgreSQL first: a board left out here would be written later from an empty
+     * memory, leaving its old Redis members behind. A PostgreSQL failure fails the rebuild (its caller retries).
+     */
+    private Uni<Void> lookUpUnknownBoards(Collection<String> periods) {
+        Set<String> unknown = new HashSet<>();
+        for (String bp : periods) {
+            String board = BoardPeriods.boardOf(bp);
+            if (boards.find(board).isEmpty()) {
+                unknown.add(board);
+            }
+        }
+        if (unknown.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return boardStore.findByIds(unknown).invoke(found -> found.forEach(boards::put)).replaceWithVoid();
     }
 }

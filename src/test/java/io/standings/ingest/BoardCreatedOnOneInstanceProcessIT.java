@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
  * Two service processes in one consumer group; a board is created through the first and used at once by
  * events on every partition. The second instance does not have the board in its cache (its periodic refresh
  * is set far out), so its share of the events is applied only because it looks the board up in PostgreSQL
- * before it would dead-letter them: no event goes to the DLQ and Redis ends exactly at the reference.
+ * before it would dead-letter them; and when the group rebalances mid-stream and it takes over partitions the
+ * first wrote, its memory rebuild from Redis looks the board up too (otherwise it would leave the board out and
+ * later write its entities from an empty memory, beside their old Redis members). No event goes to the DLQ and
+ * Redis ends exactly at the reference.
  */
 class BoardCreatedOnOneInstanceProcessIT {
 
