@@ -143,7 +143,8 @@ public final class PeriodSnapshot {
     /** The sample positions (ascending) with the ranks the index gave them, for the drift audit. */
     public List<Sample> samples() {
         List<Sample> out = new java.util.ArrayList<>(samplePositions.length);
-        for (int k = 0; k < samplePositions.length; k++) {
+        // Positions come from the size the index reported; only those the copy reached hold ranks.
+        for (int k = 0; k < samplePositions.length && samplePositions[k] < size; k++) {
             out.add(new Sample((int) samplePositions[k], sampleCompetition[k], sampleDense[k]));
         }
         return out;
@@ -161,6 +162,9 @@ public final class PeriodSnapshot {
 
     /** The entities at positions [from, to) joined by line feeds, read straight from the packed ids. */
     public String joinedEntities(int from, int to) {
+        if (from >= to) {
+            return "";
+        }
         int start = idStart(from);
         return new String(ids, start, idEnd[to - 1] - start, StandardCharsets.UTF_8);
     }

@@ -230,6 +230,33 @@ class PeriodSnapshotTest {
         }
     }
 
+    @Test
+    void anIndexThatOverReportsItsSizeYieldsSamplesOnlyAmongTheCopiedEntries() {
+        Random rnd = new Random(12);
+        List<Row> rows = randomRows(rnd, 40, new double[] {-1, 0, 1}, 3);
+        BoardIndex real = new BoardIndex(Order.DESC);
+        rows.forEach(r -> real.upsert(r.entity, r.score, r.reachedAt));
+        List<Row> expected = naiveRanking(Order.DESC, rows);
+        PeriodSnapshot s = PeriodSnapshot.copy("over@all", reportingSize(real, real.size() * 10));
+        assertMatchesModel(s, Order.DESC, expected);
+        assertThat(s.samples()).isNotEmpty()
+                .allSatisfy(sample -> assertThat(sample.position()).isBetween(0, s.size() - 1))
+                .allSatisfy(sample -> assertThat(sample.competitionRank()).isPositive());
+    }
+
+    @Test
+    void anEmptyRangeOfEntitiesJoinsToTheEmptyText() {
+        BoardIndex index = new BoardIndex(Order.DESC);
+        index.upsert("a", 1, 1);
+        index.upsert("b", 2, 1);
+        PeriodSnapshot s = PeriodSnapshot.copy("few@all", index);
+        assertThat(s.joinedEntities(0, 0)).isEmpty();
+        assertThat(s.joinedEntities(1, 1)).isEmpty();
+        assertThat(s.joinedEntities(2, 2)).isEmpty();
+        assertThat(s.joinedEntities(0, 2)).isEqualTo("b\na");
+        assertThat(PeriodSnapshot.copy("none@all", new BoardIndex(Order.DESC)).joinedEntities(0, 0)).isEmpty();
+    }
+
     /** The index, but reporting {@code size} entries: a copy grows its arrays past that. */
     private static RankIndex reportingSize(RankIndex real, long size) {
         return (RankIndex) Proxy.newProxyInstance(RankIndex.class.getClassLoader(), new Class<?>[] {RankIndex.class},
