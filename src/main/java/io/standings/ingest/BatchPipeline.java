@@ -161,7 +161,7 @@ public class BatchPipeline {
     /** A batch parsed and folded, with its Redis script built, ready to be written. */
     private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, BatchFolder.Folded folded,
             List<OffsetAdvance> offsets, RedisBatches.BatchWrite write, Map<String, Long> nextOffsets,
-            long oldestTimestamp, Set<String> unknownBoards) {
+            long oldestTimestamp, Set<String> unknownBoards, Map<String, Board> boards, int erasedSkipped) {
         List<ScoreChange> changes() {
             return folded.changes();
         }
@@ -169,7 +169,10 @@ public class BatchPipeline {
 
     private InFlight last;
 
-    private static final Duration BOARD_LOOKUP_WAIT = Duration.ofSeconds(1);
+    /** How long a look-up of unknown boards may take, and how long look-ups pause after one failed. */
+    private static final Duration BOARD_LOOKUP_WAIT = Duration.ofMillis(500);
+    private static final long BOARD_LOOKUP_PAUSE_NANOS = Duration.ofSeconds(5).toNanos();
+    private volatile long boardLookupsPausedUntil = System.nanoTime();
 
     /**
      * Takes one poll batch; the Uni completes once the batch's Redis write is on its way (or the batch is over),
@@ -259,7 +262,9 @@ public class BatchPipeline {
         List<OffsetAdvance> offsets = new ArrayList<>(records.partitions().size());
         Map<String, Long> nextOffsets = new HashMap<>();
         Set<String> unknownBoards = new HashSet<>();
+        Map<String, Board> batchBoards = new HashMap<>();
         int skipped = 0;
+        int erasedSkipped = 0;
         long oldestTimestamp = Long.MAX_VALUE;
         for (TopicPartition tp : records.partitions()) {
             String field = BoardPeriods.partition(tp.topic(), tp.partition());
@@ -276,10 +281,10 @@ public class BatchPipeline {
                     oldestTimestamp = Math.min(oldestTimestamp, record.timestamp());
                 }
                 ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()),
-                        unknownBoards);
+                        unknownBoards, batchBoards);
                 if (parsed instanceof ParsedRecord.Valid valid) {
                     if (!erasures.isEmpty() && erasures.covers(valid.event().entity(), field, record.offset())) {
-                        erased.increment(); // applied once, then erased: a replay must not bring it back
+                        erasedSkipped++; // applied once, then erased: a replay must not bring it back
                         continue;
                     }
                     events.add(valid.event());
@@ -293,7 +298,6 @@ public class BatchPipeline {
                 nextOffsets.put(field, last);
             }
         }
-        Map<String, Board> batchBoards = new HashMap<>();
         LiveState state = live;
         if (pending != null) {
             PendingState overlay = new PendingState(live, pending.folded());
@@ -301,7 +305,7 @@ public class BatchPipeline {
                 state = overlay;
             }
         }
-        BatchFolder.Folded folded = BatchFolder.fold(events, id -> batchBoards.computeIfAbsent(id, this::board), state,
+        BatchFolder.Folded folded = BatchFolder.fold(events, batchBoards::get, state,
                 limits, System.currentTimeMillis());
         for (BatchFolder.Rejection r : folded.rejected()) {
             ScoreEvent event = events.get(r.event());
@@ -313,7 +317,7 @@ public class BatchPipeline {
         }
         RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order());
         return new Prepared(records.count(), skipped, events.size() - folded.rejected().size(), rejected, folded, offsets,
-                write, nextOffsets, oldestTimestamp, unknownBoards);
+                write, nextOffsets, oldestTimestamp, unknownBoards, batchBoards, erasedSkipped);
     }
 
     /**
@@ -373,7 +377,8 @@ public class BatchPipeline {
                         repliesLost.increment();
                         Log.infof("A batch's Redis reply was lost after its script ran; found applied on the retry");
                     }
-                    live.apply(p.changes(), id -> board(id).order());
+                    erased.increment(p.erasedSkipped());
+                    live.apply(p.changes(), id -> p.boards().get(id).order());
                     tracker.advanced(p.offsets());
                     live.advance(tracker.appliedRecords());
                     applied.increment(p.valid());
@@ -396,48 +401,62 @@ public class BatchPipeline {
     }
 
     /**
-     * Looks the boards this instance does not know up in PostgreSQL, where an instance that created one stored it
-     * before it answered: those found join the registry, so their events are applied instead of dead-lettered.
-     * True when any was found. One query per batch that names unknown boards; if PostgreSQL does not answer
-     * within a few tries of {@link #BOARD_LOOKUP_WAIT} each, the events are dead-lettered as unknown_board (the
-     * stream does not wait on it).
+     * Looks the boards this instance does not know (or auto-created here and has not stored yet) up in PostgreSQL,
+     * where an instance that created one stored it before it answered: those found join the registry (replacing a
+     * local auto-created default), so their events are applied as that board says instead of dead-lettered. True
+     * when any was found. One query per batch that names such boards, waited for at most
+     * {@link #BOARD_LOOKUP_WAIT}; when PostgreSQL does not answer, look-ups pause for a few seconds and those
+     * events are dead-lettered as unknown_board meanwhile, so the stream never waits on PostgreSQL for long.
      */
     private Uni<Boolean> boardsStoredElsewhere(Set<String> unknown) {
-        if (unknown.isEmpty()) {
+        if (unknown.isEmpty() || System.nanoTime() - boardLookupsPausedUntil < 0) {
             return Uni.createFrom().item(false);
         }
         return Uni.createFrom().deferred(() -> boardStore.findByIds(unknown))
                 .ifNoItem().after(BOARD_LOOKUP_WAIT).fail()
-                .onFailure().retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(3)
                 .map(found -> {
-                    found.forEach(boards::put);
+                    for (Board b : found) {
+                        if (boards.isAutoCreated(b.id())) {
+                            boards.replaceAutoCreated(b);
+                        } else {
+                            boards.put(b);
+                        }
+                    }
                     if (!found.isEmpty()) {
                         boardsFoundElsewhere.increment(found.size());
                     }
                     return !found.isEmpty();
                 })
                 .onFailure().recoverWithItem(e -> {
-                    Log.warnf("Could not look up boards %s in PostgreSQL, their events are dead-lettered as unknown_board: %s",
-                            unknown, e.getMessage());
+                    boardLookupsPausedUntil = System.nanoTime() + BOARD_LOOKUP_PAUSE_NANOS;
+                    Log.warnf("Could not look up %d unknown boards (e.g. %s) in PostgreSQL: %s; their events are"
+                            + " dead-lettered as unknown_board, and look-ups pause for 5 s", unknown.size(),
+                            unknown.stream().limit(3).toList(), e.getMessage());
                     return false;
                 });
     }
 
     /** Checks what only the board can tell: that it exists, and that a decaying board gets positive values. */
-    private ParsedRecord validateAgainstBoard(ParsedRecord parsed, Set<String> unknownBoards) {
+    private ParsedRecord validateAgainstBoard(ParsedRecord parsed, Set<String> unknownBoards,
+            Map<String, Board> batchBoards) {
         if (!(parsed instanceof ParsedRecord.Valid valid)) {
             return parsed;
         }
         ScoreEvent event = valid.event();
         Board board = boards.findOrCreate(event.board()).orElse(null);
-        if (board == null) {
+        if (board == null || boards.isAutoCreated(board.id())) {
             unknownBoards.add(event.board());
+        }
+        if (board == null) {
             return boards.autoCreateAtLimit()
                     ? new ParsedRecord.Rejected(RejectReason.BOARD_LIMIT, "board '" + event.board()
                             + "' does not exist and auto-creation stops at standings.boards.max-boards", event.id())
                     : new ParsedRecord.Rejected(RejectReason.UNKNOWN_BOARD, "board '" + event.board() + "' does not exist",
                             event.id());
         }
+        // The batch keeps the definition it validated against, whatever a concurrent refresh does meanwhile.
+        Board resolved = board;
+        board = batchBoards.computeIfAbsent(resolved.id(), k -> resolved);
         Operation op = event.op() != null ? event.op() : board.operator();
         if (board.decay() != null && op != Operation.REMOVE && !(event.value() > 0)) {
             return new ParsedRecord.Rejected(RejectReason.INVALID_VALUE,
@@ -446,9 +465,6 @@ public class BatchPipeline {
         return parsed;
     }
 
-    private Board board(String id) {
-        return boards.find(id).orElseThrow();
-    }
 
     private static Long expectedOffset(Prepared p, RedisBatches.ApplyResult result) {
         for (OffsetAdvance o : p.offsets()) {

@@ -8,7 +8,11 @@ import io.standings.core.board.BoardSpec;
 import io.standings.state.BoardRegistry;
 import io.standings.store.postgres.BoardRepository;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -25,6 +29,7 @@ public class BoardCatalog {
     private final BoardRepository repository;
     private final BoardRegistry registry;
     private final List<Board> seeds;
+    private static final Duration LOOKUP_WAIT = Duration.ofSeconds(5);
 
     public BoardCatalog(BoardRepository repository, BoardRegistry registry,
             @ConfigProperty(name = "standings.boards.seed") Optional<List<String>> seed) {
@@ -49,7 +54,29 @@ public class BoardCatalog {
 
     /** Loads every board from PostgreSQL into the registry. */
     public Uni<Void> reload() {
-        return repository.findAll().invoke(registry::replaceAll).replaceWithVoid();
+        return Uni.createFrom().deferred(() -> {
+            long since = registry.beginRead();
+            return repository.findAll().invoke(stored -> registry.replaceAll(stored, since)).replaceWithVoid();
+        });
+    }
+
+    /**
+     * Makes sure the registry knows these boards where PostgreSQL has them: the ones it lacks (created on another
+     * instance since the last refresh) are looked up, at most {@code LOOKUP_WAIT}. Those PostgreSQL does not have
+     * either stay unknown. Fails when PostgreSQL does not answer (the caller retries).
+     */
+    public Uni<Void> learn(Collection<String> boardIds) {
+        Set<String> unknown = new HashSet<>();
+        for (String id : boardIds) {
+            if (registry.find(id).isEmpty()) {
+                unknown.add(id);
+            }
+        }
+        if (unknown.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.findByIds(unknown).ifNoItem().after(LOOKUP_WAIT).fail()
+                .invoke(found -> found.forEach(registry::put)).replaceWithVoid();
     }
 
     @Scheduled(every = "${standings.boards.refresh-interval}", delayed = "${standings.boards.refresh-interval}",

@@ -3,7 +3,6 @@ package io.standings.lifecycle;
 import io.standings.state.BoardPeriods;
 import io.standings.state.LiveBoards;
 import io.standings.state.Quarantine;
-import io.standings.store.postgres.BoardRepository;
 import io.standings.store.redis.RedisReads;
 
 import io.quarkus.logging.Log;
@@ -36,11 +35,11 @@ public class MemoryRebuild {
     private final BoardRegistry boards;
     private final LiveBoards live;
     private final Quarantine quarantine;
-    private final BoardRepository boardStore;
+    private final BoardCatalog catalog;
 
     public MemoryRebuild(RedisReads redis, BoardRegistry boards, LiveBoards live, Quarantine quarantine,
-            BoardRepository boardStore) {
-        this.boardStore = boardStore;
+            BoardCatalog catalog) {
+        this.catalog = catalog;
         this.redis = redis;
         this.boards = boards;
         this.live = live;
@@ -105,16 +104,8 @@ public class MemoryRebuild {
      * memory, leaving its old Redis members behind. A PostgreSQL failure fails the rebuild (its caller retries).
      */
     private Uni<Void> lookUpUnknownBoards(Collection<String> periods) {
-        Set<String> unknown = new HashSet<>();
-        for (String bp : periods) {
-            String board = BoardPeriods.boardOf(bp);
-            if (boards.find(board).isEmpty()) {
-                unknown.add(board);
-            }
-        }
-        if (unknown.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        return boardStore.findByIds(unknown).invoke(found -> found.forEach(boards::put)).replaceWithVoid();
+        Set<String> ids = new HashSet<>();
+        periods.forEach(bp -> ids.add(BoardPeriods.boardOf(bp)));
+        return catalog.learn(ids);
     }
 }

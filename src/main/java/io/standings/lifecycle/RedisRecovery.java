@@ -58,13 +58,15 @@ public class RedisRecovery implements HealthCheck {
     private final BoardRegistry boards;
     private final SnapshotGate gate;
     private final Erasures erasures;
+    private final BoardCatalog catalog;
     private volatile boolean armed;
     private volatile boolean recovering;
     private final AtomicLong recoveries = new AtomicLong();
 
     public RedisRecovery(RedisReads redisReads, RedisWrites redis, CheckpointReader checkpoints, ErasureStore erasureStore,
             LiveBoards live, Quarantine quarantine, PartitionTracker tracker, BoardRegistry boards, SnapshotGate gate,
-            Erasures erasures) {
+            Erasures erasures, BoardCatalog catalog) {
+        this.catalog = catalog;
         this.erasures = erasures;
         this.redisReads = redisReads;
         this.erasureStore = erasureStore;
@@ -207,7 +209,12 @@ public class RedisRecovery implements HealthCheck {
 
     /** Wipes the prefix, then writes every board period, the offsets and last the marker. */
     private Uni<Void> restoreRedis(CheckpointReader.Checkpoint cp) {
-        return redis.wipe()
+        java.util.Set<String> checkpointBoards = new java.util.HashSet<>();
+        cp.periods().keySet().forEach(bp -> checkpointBoards.add(BoardPeriods.boardOf(bp)));
+        cp.quarantine().held().keySet().forEach(bp -> checkpointBoards.add(BoardPeriods.boardOf(bp)));
+        // Boards created on another instance since the last refresh: known before the wipe, or their
+        // checkpointed scores would be left out of Redis and memory.
+        return catalog.learn(checkpointBoards).chain(redis::wipe)
                 .chain(() -> Multi.createFrom().iterable(cp.periods().entrySet()).onItem().transformToUniAndConcatenate(e -> {
                     Board board = boards.find(BoardPeriods.boardOf(e.getKey())).orElse(null);
                     if (board == null) {

@@ -25,6 +25,9 @@ public class BoardRegistry {
 
     private final ConcurrentMap<String, Board> boards = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Board> pendingAutoCreated = new ConcurrentHashMap<>();
+    /** The version of each id's last local change (put or remove), so that a refresh read before it keeps it. */
+    private final ConcurrentMap<String, Long> changedAt = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     private final boolean autoCreate;
     private final int maxBoards;
     private final Board defaults;
@@ -39,12 +42,32 @@ public class BoardRegistry {
         this.defaults = new BoardSpec(defaultOrder, defaultTies, defaultOperator, null, null, null).toBoard("defaults");
     }
 
-    /** Takes the boards as stored; boards gone from the table leave the cache (auto-created ones not yet stored stay). */
-    public void replaceAll(Collection<Board> stored) {
+    /** The version to pass to {@link #replaceAll} for a read of the stored boards that starts now. */
+    public long beginRead() {
+        return version.get();
+    }
+
+    /**
+     * Takes the boards as stored, read from {@code readSince} ({@link #beginRead}) on: boards gone from the table
+     * leave the cache, except auto-created ones not yet stored and boards put or removed here after the read
+     * began (the read may predate them).
+     */
+    public synchronized void replaceAll(Collection<Board> stored, long readSince) {
         Map<String, Board> byId = stored.stream().collect(Collectors.toMap(Board::id, b -> b));
+        changedAt.forEach((id, at) -> {
+            if (at > readSince) {
+                Board local = boards.get(id);
+                if (local != null) {
+                    byId.put(id, local);
+                } else {
+                    byId.remove(id);
+                }
+            }
+        });
         byId.putAll(pendingAutoCreated);
         boards.putAll(byId);
         boards.keySet().retainAll(byId.keySet());
+        changedAt.values().removeIf(at -> at <= readSince);
     }
 
     public Optional<Board> find(String id) {
@@ -82,13 +105,26 @@ public class BoardRegistry {
         pendingAutoCreated.remove(board.id());
     }
 
-    /** Creates or replaces a board (it is stored already). */
-    public void put(Board board) {
-        boards.put(board.id(), board);
+    /** Whether the board was auto-created here and is not stored yet. */
+    public boolean isAutoCreated(String id) {
+        return pendingAutoCreated.containsKey(id);
     }
 
-    public void remove(String id) {
+    /** A board this instance auto-created turned out to be stored already (by another instance): take that one. */
+    public synchronized void replaceAutoCreated(Board stored) {
+        pendingAutoCreated.remove(stored.id());
+        put(stored);
+    }
+
+    /** Creates or replaces a board (it is stored already). */
+    public synchronized void put(Board board) {
+        boards.put(board.id(), board);
+        changedAt.put(board.id(), version.incrementAndGet());
+    }
+
+    public synchronized void remove(String id) {
         boards.remove(id);
+        changedAt.put(id, version.incrementAndGet());
     }
 
     /** Whether auto-creation is on but stopped by {@code standings.boards.max-boards}. */

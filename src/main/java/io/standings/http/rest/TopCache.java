@@ -1,6 +1,7 @@
 package io.standings.http.rest;
 
 import io.standings.core.index.RankIndex;
+import java.lang.ref.WeakReference;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -22,7 +23,8 @@ final class TopCache {
     private record Key(String board, int limit) {
     }
 
-    private record Answer(RankIndex index, long version, long asOf, byte[] json) {
+    /** The index is held weakly: an answer must not keep an index memory has replaced alive. */
+    private record Answer(WeakReference<RankIndex> index, long version, long asOf, byte[] json) {
     }
 
     private final ConcurrentHashMap<Key, Answer> answers = new ConcurrentHashMap<>();
@@ -31,14 +33,14 @@ final class TopCache {
     byte[] get(String board, int limit, RankIndex index, long version, long asOf, Supplier<byte[]> compute) {
         Key key = new Key(board, limit);
         Answer cached = answers.get(key);
-        if (cached != null && cached.index == index && cached.version == version && cached.asOf == asOf) {
+        if (cached != null && cached.index.get() == index && cached.version == version && cached.asOf == asOf) {
             return cached.json;
         }
         byte[] json = compute.get();
         if (cached == null && answers.size() >= MAX_ENTRIES) {
             answers.clear();
         }
-        answers.put(key, new Answer(index, version, asOf, json));
+        answers.put(key, new Answer(new WeakReference<>(index), version, asOf, json));
         return json;
     }
 }
