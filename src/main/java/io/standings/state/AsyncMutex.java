@@ -10,7 +10,8 @@ import java.util.function.Supplier;
 
 /**
  * A mutex that never blocks a thread: a waiter gets a Uni that completes when the mutex is handed over to it,
- * in the order they asked, on the Vert.x context it asked from (so the ingest continues on its own context).
+ * in the order they asked, on the Vert.x context it asked from (so the ingest continues on its own context; a
+ * grant that arrives just as a waiter's timeout fires continues on the timer's thread).
  * {@link SnapshotGate} is the one between the ingest and everything that must see a batch boundary; the
  * reconciler keeps one of its own for its runs.
  */
