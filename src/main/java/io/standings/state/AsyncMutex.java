@@ -1,11 +1,14 @@
 package io.standings.state;
 
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -39,10 +42,43 @@ public class AsyncMutex {
     /** Grants to deliver on this thread, while it is already delivering one (see {@link #deliver}). */
     private static final ThreadLocal<ArrayDeque<Waiter>> DELIVERING = new ThreadLocal<>();
 
-    /** Runs {@code body} while holding the mutex; the mutex is released when its Uni terminates. */
+    /**
+     * Runs {@code body} while holding the mutex; the mutex is released when the body's Uni terminates. Cancelling
+     * the returned Uni cancels the body if it runs; if it still waits, it stays queued and releases the mutex the
+     * moment it is granted. Nothing sits between the grant and the body, so no cancellation can drop a grant.
+     */
     public <T> Uni<T> run(Supplier<Uni<? extends T>> body) {
-        return acquire(null).chain(() -> Uni.createFrom().<T>deferred(body)
-                .onTermination().invoke(this::release));
+        return Uni.createFrom().emitter(em -> {
+            AtomicBoolean cancelled = new AtomicBoolean();
+            AtomicReference<Cancellable> running = new AtomicReference<>();
+            // Called on completion, failure or cancellation; after completion or failure the body is over, and
+            // cancelling it does nothing.
+            em.onTermination(() -> {
+                cancelled.set(true);
+                Cancellable started = running.get();
+                if (started != null) {
+                    started.cancel();
+                }
+            });
+            acquire(null).subscribe().with(granted -> {
+                if (cancelled.get()) {
+                    release();
+                    return;
+                }
+                Uni<? extends T> work;
+                try {
+                    work = body.get();
+                } catch (Throwable e) {
+                    release();
+                    em.fail(e);
+                    return;
+                }
+                running.set(work.onTermination().invoke(this::release).subscribe().with(em::complete, em::fail));
+                if (cancelled.get()) {
+                    running.get().cancel();
+                }
+            }, em::fail);
+        });
     }
 
     /**

@@ -249,6 +249,68 @@ class AsyncMutexTest {
     }
 
     @Test
+    void aRunCancelledWhileQueuedNeverRunsItsBodyAndPassesTheMutexOnWhenGranted() {
+        mutex.acquire(null).await().indefinitely();
+        AtomicInteger ran = new AtomicInteger();
+        UniAssertSubscriber<Integer> cancelled = mutex.run(() -> Uni.createFrom().item(ran.incrementAndGet()))
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+        UniAssertSubscriber<Integer> next = mutex.run(() -> Uni.createFrom().item(2))
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+        cancelled.cancel();
+        mutex.release();
+        next.assertItem(2);
+        assertThat(ran).hasValue(0);
+        assertThat(mutex.isHeld()).isFalse();
+    }
+
+    @Test
+    void aRunCancelledWhileItsBodyRunsCancelsTheBodyAndReleases() {
+        AtomicInteger bodyCancelled = new AtomicInteger();
+        UniAssertSubscriber<Object> running = mutex.run(() -> Uni.createFrom().nothing()
+                .onCancellation().invoke(bodyCancelled::incrementAndGet))
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+        assertThat(mutex.isHeld()).isTrue();
+        running.cancel();
+        assertThat(bodyCancelled).hasValue(1);
+        assertThat(mutex.isHeld()).isFalse();
+    }
+
+    @Test
+    void runsCancelledAtRandomFromOtherThreadsNeverLoseTheMutex() throws Exception {
+        // Cancels race the grants (delivered on whichever thread releases): every run either runs its body once
+        // and releases, or never runs it; the mutex ends free either way.
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        try {
+            for (int i = 0; i < 2000; i++) {
+                int n = i;
+                pool.execute(() -> {
+                    Cancellable c = mutex.run(() -> Uni.createFrom().item(() -> {
+                        if (inside.incrementAndGet() != 1) {
+                            overlaps.incrementAndGet();
+                        }
+                        inside.decrementAndGet();
+                        return n;
+                    })).subscribe().with(x -> {
+                    });
+                    if (n % 3 == 0) {
+                        c.cancel();
+                    }
+                });
+            }
+            pool.shutdown();
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+        mutex.acquire(Duration.ofSeconds(5)).await().atMost(Duration.ofSeconds(10));
+        mutex.release();
+        assertThat(overlaps).hasValue(0);
+        assertThat(mutex.isHeld()).isFalse();
+    }
+
+    @Test
     void theSnapshotGateIsAnAsyncMutex() {
         SnapshotGate gate = new SnapshotGate();
         long before = gate.grants();
