@@ -66,6 +66,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     /** Last applied offset of each partition as this instance knows it: its own writes and the last reset. */
     private final Map<String, Long> known = new ConcurrentHashMap<>();
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+    private final Map<TopicPartition, Long> pastLogEnd = new ConcurrentHashMap<>();
     /** Assigned partitions not positioned yet (Redis did not answer): paused until it does. */
     private final Set<TopicPartition> unpositioned = ConcurrentHashMap.newKeySet();
     /** After a reset: per partition, which first record to accept (see the class comment). */
@@ -109,10 +110,22 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     /** Seeks newly assigned partitions after their stored offsets and takes them as owned. */
     private void position(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, Map<String, Long> stored) {
         Map<TopicPartition, Long> logStarts = logStarts(consumer, partitions);
+        Map<TopicPartition, Long> logEnds = logEnds(consumer, partitions);
         for (TopicPartition tp : partitions) {
             String field = BoardPeriods.partition(tp.topic(), tp.partition());
             Long offset = stored.get(field);
             long logStart = logStarts.getOrDefault(tp, 0L);
+            Long logEnd = logEnds.get(tp);
+            if (offset != null && logEnd != null && offset >= logEnd) {
+                pastLogEnd.put(tp, offset);
+                Log.errorf("Redis says offset %d of %s is applied, but the partition ends at %d: the topic was deleted and"
+                        + " created again, or Kafka truncated it. Its records up to offset %d are skipped as already"
+                        + " applied. If they are new events, delete the field '%s' of the Redis hash of offsets"
+                        + " (docs/redis-layout.md) and restart: the partition is then read from its beginning.",
+                        offset, tp, logEnd, offset, field);
+            } else {
+                pastLogEnd.remove(tp);
+            }
             if (offset != null) {
                 countLost(tp, offset + 1, logStart);
                 consumer.seek(tp, Math.max(offset + 1, logStart));
@@ -214,6 +227,30 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         rebuilt(applied);
         resumeAt.clear();
         resumeAt.putAll(resumes);
+    }
+
+    private static Map<TopicPartition, Long> logEnds(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        try {
+            return consumer.endOffsets(partitions, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            Log.warnf("Could not read the log end of %s: %s", partitions, e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /**
+     * Owned partitions whose stored offset is at or past their log end (the topic was created again, or truncated),
+     * with that offset: until the partition's records reach it, they are skipped as already applied. The ingest
+     * health says so.
+     */
+    public Map<TopicPartition, Long> pastLogEnd() {
+        Map<TopicPartition, Long> copy = new HashMap<>(pastLogEnd);
+        copy.keySet().retainAll(owned);
+        copy.entrySet().removeIf(e -> {
+            Long applied = known.get(BoardPeriods.partition(e.getKey().topic(), e.getKey().partition()));
+            return applied != null && applied > e.getValue();
+        });
+        return copy;
     }
 
     private static Map<TopicPartition, Long> logStarts(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {

@@ -18,7 +18,9 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 
 /**
  * Whether the ingest can move ({@code /q/health/group/ingest}): Redis answers, no assigned partition waits for
- * it, and dead letters are being parked. DOWN here means events wait in Kafka, none is lost; reads go on.
+ * it, and dead letters are being parked. DOWN here means events wait in Kafka, none is lost; reads go on. It is
+ * also DOWN while a partition's stored offset is past its log end (the topic was created again or truncated),
+ * whose records up to that offset are skipped: an operator decides (docs/api.md, Health).
  */
 @ApplicationScoped
 @HealthGroup("ingest")
@@ -46,11 +48,17 @@ public class IngestHealth implements AsyncHealthCheck {
                     java.util.Set<TopicPartition> waiting = tracker.waitingForRedis();
                     boolean dlqFailing = deadLetters.failing();
                     Throwable failure = consumer.failure();
+                    java.util.Map<TopicPartition, Long> pastLogEnd = tracker.pastLogEnd();
                     HealthCheckResponseBuilder b = HealthCheckResponse.named("Standings ingest")
-                            .status(redisDown == null && waiting.isEmpty() && !dlqFailing && failure == null)
+                            .status(redisDown == null && waiting.isEmpty() && !dlqFailing && failure == null
+                                    && pastLogEnd.isEmpty())
                             .withData("redis", redisDown == null ? "answers" : "away: " + redisDown)
                             .withData("partitionsWaitingForRedis", waiting.toString())
                             .withData("deadLetterTopic", dlqFailing ? "not taking records (retrying)" : "taking records");
+                    if (!pastLogEnd.isEmpty()) {
+                        b.withData("offsetsPastLogEnd", pastLogEnd + ": these partitions' records up to the stored"
+                                + " offset are skipped as already applied (the topic was created again or truncated)");
+                    }
                     if (failure != null) {
                         b.withData("stopped", String.valueOf(failure.getMessage()));
                     }

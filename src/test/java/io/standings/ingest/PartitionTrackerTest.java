@@ -94,6 +94,27 @@ class PartitionTrackerTest {
     }
 
     @Test
+    void aStoredOffsetPastTheLogEndIsReportedUntilThePartitionPassesIt() {
+        // Redis says offset 41 of p0 is applied, but p0 now ends at 10: the topic was created again (or truncated).
+        redis.offsets = Map.of(F0, 41L, F1, 3L);
+        tracker.rebuilt(Map.of(F0, 41L, F1, 3L));
+        consumer.updateEndOffsets(Map.of(p0, 10L, p1, 20L));
+        assign(Map.of(p0, 0L, p1, 0L));
+
+        assertThat(tracker.pastLogEnd()).isEqualTo(Map.of(p0, 41L));
+        tracker.advanced(List.of(new OffsetAdvance(TOPIC, 0, 41L, 42)));
+        assertThat(tracker.pastLogEnd()).as("records past the stored offset are applied again").isEmpty();
+    }
+
+    @Test
+    void aStoredOffsetWithinTheLogIsNotReported() {
+        redis.offsets = Map.of(F0, 9L);
+        consumer.updateEndOffsets(Map.of(p0, 10L, p1, 0L));
+        assign(Map.of(p0, 0L, p1, 0L));
+        assertThat(tracker.pastLogEnd()).isEmpty();
+    }
+
+    @Test
     void onlyRecordsOfOwnedPartitionsAboveTheLastAppliedAreNew() {
         assertThat(isNew(p0, 0)).as("not assigned").isFalse();
         redis.offsets = Map.of(F0, 41L);
