@@ -415,13 +415,7 @@ public class BatchPipeline {
         return Uni.createFrom().deferred(() -> boardStore.findByIds(unknown))
                 .ifNoItem().after(BOARD_LOOKUP_WAIT).fail()
                 .map(found -> {
-                    for (Board b : found) {
-                        if (boards.isAutoCreated(b.id())) {
-                            boards.replaceAutoCreated(b);
-                        } else {
-                            boards.put(b);
-                        }
-                    }
+                    boards.learned(found);
                     if (!found.isEmpty()) {
                         boardsFoundElsewhere.increment(found.size());
                     }

@@ -76,7 +76,7 @@ public class BoardCatalog {
             return Uni.createFrom().voidItem();
         }
         return repository.findByIds(unknown).ifNoItem().after(LOOKUP_WAIT).fail()
-                .invoke(found -> found.forEach(registry::put)).replaceWithVoid();
+                .invoke(registry::learned).replaceWithVoid();
     }
 
     @Scheduled(every = "${standings.boards.refresh-interval}", delayed = "${standings.boards.refresh-interval}",

@@ -110,10 +110,15 @@ public class BoardRegistry {
         return pendingAutoCreated.containsKey(id);
     }
 
-    /** A board this instance auto-created turned out to be stored already (by another instance): take that one. */
-    public synchronized void replaceAutoCreated(Board stored) {
-        pendingAutoCreated.remove(stored.id());
-        put(stored);
+    /**
+     * Boards found in PostgreSQL that this instance did not know, or had auto-created with the defaults and not
+     * stored yet (another instance stored them first): the stored definitions win.
+     */
+    public synchronized void learned(Collection<Board> stored) {
+        for (Board b : stored) {
+            pendingAutoCreated.remove(b.id());
+            put(b);
+        }
     }
 
     /** Creates or replaces a board (it is stored already). */
