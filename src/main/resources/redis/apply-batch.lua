@@ -2,11 +2,14 @@
 --
 -- KEYS[1]  offsets hash ("topic/partition" -> last applied offset)
 -- KEYS[2]  periods set ("board@period" of every live board period)
--- KEYS[3+3i], KEYS[4+3i], KEYS[5+3i]  ranks sorted set, members hash and held hash (quarantined
+-- KEYS[3]  last-batch hash ("topic/partition" -> what the partition's last batch changed, for the changelog)
+-- KEYS[4+3i], KEYS[5+3i], KEYS[6+3i]  ranks sorted set, members hash and held hash (quarantined
 --          entities) of the i-th board period of the batch
 --
 -- ARGV[1]  P, the number of partitions the batch advances
 -- then P triples: field, expected last offset ('' when none is stored), new last offset
+-- then L, followed by L pairs (field, value) for the last-batch hash: "offset" then one line per changed
+--   "board@period<TAB>entity" of that partition (the owner that takes a partition over republishes them)
 -- then, per board period: "board@period", R, U, G, H, D, followed by
 --   R members to remove from the ranks (the previous members of changed or removed entities),
 --   U triples (rank score, member, entity) to add,
@@ -18,7 +21,7 @@
 -- batch was applied and its reply lost: a retry must not count it twice), nothing is changed; or
 -- {0, field, stored} when a partition's stored offset is neither: another consumer has written that
 -- partition since, or Redis lost it. Nothing is changed.
-local offsets, periods = KEYS[1], KEYS[2]
+local offsets, periods, lastBatch = KEYS[1], KEYS[2], KEYS[3]
 local CHUNK = 4000
 
 local function bulk(command, key, list)
@@ -48,7 +51,10 @@ if fencedField then
   return {0, fencedField, fencedStored}
 end
 
-local k = 3
+local l = tonumber(ARGV[a])
+local lastBatchArgs = a + 1
+a = a + 1 + 2 * l
+local k = 4
 while a <= #ARGV do
   local ranks, members, held = KEYS[k], KEYS[k + 1], KEYS[k + 2]
   redis.call('SADD', periods, ARGV[a])
@@ -78,5 +84,8 @@ a = 2
 for _ = 1, p do
   redis.call('HSET', offsets, ARGV[a], ARGV[a + 2])
   a = a + 3
+end
+if l > 0 then
+  redis.call('HSET', lastBatch, unpack(ARGV, lastBatchArgs, lastBatchArgs + 2 * l - 1))
 end
 return {1}

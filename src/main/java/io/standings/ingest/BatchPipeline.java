@@ -19,6 +19,7 @@ import io.standings.ingest.DeadLetterPublisher.DeadLetter;
 import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
 import io.standings.state.OffsetAdvance;
+import io.standings.store.redis.LastBatch;
 import io.standings.store.redis.RedisBatches;
 import io.standings.state.SnapshotGate;
 import io.quarkus.runtime.ShutdownEvent;
@@ -50,7 +51,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *   <li>write the changes and the new partition offsets to Redis in one atomic script, fenced on the
  *       offsets the batch continues from (retried with back-off while Redis is away: the stream waits,
  *       it never skips);</li>
- *   <li>apply the changes to the in-memory index, which serves every read.</li>
+ *   <li>apply the changes to the in-memory index, which serves every read;</li>
+ *   <li>publish the changed entities' absolute states to the changelog, for every other instance's memory,
+ *       and wait for the broker to have them.</li>
  * </ol>
  *
  * SmallRye delivers the next batch once this one's Uni completes, which is when its Redis script is sent:
@@ -64,6 +67,8 @@ public class BatchPipeline {
     private final EventParser parser;
     private final BoardRegistry boards;
     private final BoardRepository boardStore;
+    private final Changelog changelog;
+    private final java.util.Optional<String> haltBeforeChangelogEntity;
     private final LiveBoards live;
     private final RedisBatches redis;
     private final DeadLetterPublisher deadLetters;
@@ -93,8 +98,11 @@ public class BatchPipeline {
             @ConfigProperty(name = "standings.ingest.max-future-skew") Duration maxFutureSkew,
             @ConfigProperty(name = "standings.boards.max-live-periods") int maxLivePeriods,
             @ConfigProperty(name = "standings.boards.max-entries") long maxEntries, Erasures erasures,
-            BoardRepository boardStore) {
+            BoardRepository boardStore, Changelog changelog,
+            @ConfigProperty(name = "standings.fault.halt-before-changelog-entity") java.util.Optional<String> haltBeforeChangelogEntity) {
+        this.haltBeforeChangelogEntity = haltBeforeChangelogEntity;
         this.boardStore = boardStore;
+        this.changelog = changelog;
         this.erasures = erasures;
         this.gate = gate;
         this.parser = new EventParser(maxRecordBytes, maxFutureSkew.toMillis());
@@ -161,7 +169,8 @@ public class BatchPipeline {
     /** A batch parsed and folded, with its Redis script built, ready to be written. */
     private record Prepared(int records, int skipped, int valid, List<DeadLetter> rejected, BatchFolder.Folded folded,
             List<OffsetAdvance> offsets, RedisBatches.BatchWrite write, Map<String, Long> nextOffsets,
-            long oldestTimestamp, Set<String> unknownBoards, Map<String, Board> boards, int erasedSkipped) {
+            long oldestTimestamp, Set<String> unknownBoards, Map<String, Board> boards, int erasedSkipped,
+            List<PartitionStates> changelog) {
         List<ScoreChange> changes() {
             return folded.changes();
         }
@@ -263,6 +272,8 @@ public class BatchPipeline {
         Map<String, Long> nextOffsets = new HashMap<>();
         Set<String> unknownBoards = new HashSet<>();
         Map<String, Board> batchBoards = new HashMap<>();
+        // The partition of each (board, entity) of the batch: its states go to that partition of the changelog.
+        Map<String, Integer> partitionOf = new HashMap<>();
         int skipped = 0;
         int erasedSkipped = 0;
         long oldestTimestamp = Long.MAX_VALUE;
@@ -289,6 +300,7 @@ public class BatchPipeline {
                     }
                     events.add(valid.event());
                     sources.add(record);
+                    partitionOf.put(valid.event().board() + "/" + valid.event().entity(), tp.partition());
                 } else if (parsed instanceof ParsedRecord.Rejected bad) {
                     rejected.add(new DeadLetter(record, bad));
                 }
@@ -315,9 +327,26 @@ public class BatchPipeline {
             rejected.forEach(d -> Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", d.record().topic(), d.record().partition(),
                     d.record().offset(), d.rejection().reason().code(), d.rejection().detail()));
         }
-        RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order());
+        Map<Integer, List<ScoreChange>> statesOf = new HashMap<>();
+        for (ScoreChange c : folded.changes()) {
+            Integer partition = partitionOf.get(c.board() + "/" + c.entity());
+            statesOf.computeIfAbsent(partition, k -> new ArrayList<>()).add(c);
+        }
+        List<PartitionStates> changelog = new ArrayList<>(offsets.size());
+        Map<String, LastBatch> lastBatches = new HashMap<>();
+        for (OffsetAdvance o : offsets) {
+            List<ScoreChange> states = statesOf.getOrDefault(o.partition(), List.of());
+            changelog.add(new PartitionStates(o.partition(), o.next(), states));
+            List<LastBatch.Changed> changed = new ArrayList<>(states.size());
+            for (ScoreChange c : states) {
+                changed.add(new LastBatch.Changed(BoardPeriods.boardPeriod(c.board(), c.period()), c.entity()));
+            }
+            lastBatches.put(o.field(), new LastBatch(o.next(), changed));
+        }
+        RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order(),
+                lastBatches);
         return new Prepared(records.count(), skipped, events.size() - folded.rejected().size(), rejected, folded, offsets,
-                write, nextOffsets, oldestTimestamp, unknownBoards, batchBoards, erasedSkipped);
+                write, nextOffsets, oldestTimestamp, unknownBoards, batchBoards, erasedSkipped, changelog);
     }
 
     /**
@@ -388,7 +417,29 @@ public class BatchPipeline {
                     }
                     batch.clean = !batch.rewritten;
                     return null;
-                });
+                })
+                // Every replica gets the batch's states before the next batch is written: so at most the last
+                // batch of a partition can be in Redis and not in the changelog, and a new owner republishes it.
+                .invoke(() -> haltBeforeChangelogIfAsked(p))
+                .chain(() -> untilDone("changelog publish", () -> changelog.publish(p.changelog())));
+    }
+
+    /**
+     * Fault injection for the crash tests ({@code standings.fault.halt-before-changelog-entity}, off by default): the
+     * process halts, as a kill -9 would stop it, right after a batch that changed this entity reached Redis and
+     * memory, before it reaches the changelog — the one gap the next owner's republish must close.
+     */
+    private void haltBeforeChangelogIfAsked(Prepared p) {
+        if (haltBeforeChangelogEntity.isEmpty()) {
+            return;
+        }
+        for (ScoreChange c : p.changes()) {
+            if (c.entity().equals(haltBeforeChangelogEntity.get())) {
+                Log.warnf("Fault injection: halting after a batch that changed '%s' reached Redis, before its changelog"
+                        + " write", c.entity());
+                Runtime.getRuntime().halt(137);
+            }
+        }
     }
 
     /** Stores the boards auto-created by this batch's events before their scores are written. */

@@ -10,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import io.standings.state.AppliedPositions;
 import io.standings.state.OffsetAdvance;
 import io.standings.store.redis.RedisReads;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -66,6 +67,9 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     /** Last applied offset of each partition as this instance knows it: its own writes and the last reset. */
     private final Map<String, Long> known = new ConcurrentHashMap<>();
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+    /** Partitions assigned and not yet {@link #republished}: their new owner republishes their last batch. */
+    private final Set<TopicPartition> assignedSince = ConcurrentHashMap.newKeySet();
+    private final AppliedPositions positions;
     private final Map<TopicPartition, Long> pastLogEnd = new ConcurrentHashMap<>();
     /** Assigned partitions not positioned yet (Redis did not answer): paused until it does. */
     private final Set<TopicPartition> unpositioned = ConcurrentHashMap.newKeySet();
@@ -81,8 +85,10 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         }
     }
 
-    public PartitionTracker(RedisReads redis, KafkaClientService kafka, MeterRegistry registry) {
+    public PartitionTracker(RedisReads redis, KafkaClientService kafka, MeterRegistry registry,
+            AppliedPositions positions) {
         this.redis = redis;
+        this.positions = positions;
         this.kafka = kafka;
         this.lostRecords = Counter.builder("standings.replay.records.lost")
                 .description("Records Kafka no longer held (retention) when the ingest had to read them again or for the first time")
@@ -137,6 +143,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
                 rebuildNeeded = true;
             }
             owned.add(tp);
+            assignedSince.add(tp);
             resumeAt.remove(field); // seeked afresh just now
         }
         Log.infof("Assigned %s; resuming after the offsets stored in Redis", partitions);
@@ -174,6 +181,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         owned.removeAll(partitions);
+        assignedSince.removeAll(partitions);
         unpositioned.removeAll(partitions);
         try {
             // Let the batch in flight finish its Redis write before another consumer takes these partitions.
@@ -318,6 +326,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     public void advanced(List<OffsetAdvance> advances) {
         for (OffsetAdvance a : advances) {
             known.put(a.field(), a.next());
+            positions.set(a.partition(), a.next());
         }
     }
 
@@ -325,7 +334,54 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     public void rebuilt(Map<String, Long> offsets) {
         known.clear();
         known.putAll(offsets);
+        Map<Integer, Long> byPartition = new HashMap<>();
+        offsets.forEach((field, offset) -> byPartition.put(partitionOf(field), offset));
+        positions.replaceAll(byPartition);
         rebuildNeeded = false;
+    }
+
+    /**
+     * Whether a changelog record of the partition named {@code field} reflecting its offset {@code position} is for
+     * memory: the partition is not consumed here (its consumer is another instance) and memory does not hold that
+     * position yet. Called under the gate.
+     */
+    public boolean replicates(String field, long position) {
+        if (owns(field)) {
+            return false;
+        }
+        Long last = known.get(field);
+        return last == null || position > last;
+    }
+
+    /** Memory holds the partition's batch up to {@code position}, from the changelog. Called under the gate. */
+    public void replicated(String field, long position) {
+        if (replicates(field, position)) {
+            known.put(field, position);
+            positions.set(partitionOf(field), position);
+        }
+    }
+
+    /** Whether this instance consumes the partition named {@code field} ("topic/partition"). */
+    public boolean owns(String field) {
+        int slash = field.lastIndexOf('/');
+        return owned.contains(new TopicPartition(field.substring(0, slash), partitionOf(field)));
+    }
+
+    /**
+     * The partitions assigned and not yet {@link #republished}: their new owner republishes their last batch to
+     * the changelog before it writes a batch of its own.
+     */
+    public List<TopicPartition> assignedNotRepublished() {
+        assignedSince.retainAll(owned);
+        return List.copyOf(assignedSince);
+    }
+
+    public void republished(Collection<TopicPartition> partitions) {
+        assignedSince.removeAll(partitions);
+    }
+
+    private static int partitionOf(String field) {
+        return Integer.parseInt(field.substring(field.lastIndexOf('/') + 1));
     }
 
     /** Whether a reset's resume points are still pending (then records must be checked one by one, for real). */

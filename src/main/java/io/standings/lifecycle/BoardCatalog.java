@@ -79,6 +79,12 @@ public class BoardCatalog {
                 .invoke(registry::learned).replaceWithVoid();
     }
 
+    /** Reads one board's definition from PostgreSQL into the registry (another instance created or changed it). */
+    public Uni<Void> reloadOne(String id) {
+        return repository.findByIds(Set.of(id)).ifNoItem().after(LOOKUP_WAIT).fail()
+                .invoke(found -> found.forEach(registry::put)).replaceWithVoid();
+    }
+
     @Scheduled(every = "${standings.boards.refresh-interval}", delayed = "${standings.boards.refresh-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {

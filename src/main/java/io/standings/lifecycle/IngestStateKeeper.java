@@ -13,9 +13,12 @@ public class IngestStateKeeper implements StateKeeper {
     private final IngestStartup startup;
     private final RedisRecovery recovery;
     private final PartitionTracker tracker;
+    private final ChangelogRepublish republish;
 
-    public IngestStateKeeper(IngestStartup startup, RedisRecovery recovery, PartitionTracker tracker) {
+    public IngestStateKeeper(IngestStartup startup, RedisRecovery recovery, PartitionTracker tracker,
+            ChangelogRepublish republish) {
         this.startup = startup;
+        this.republish = republish;
         this.recovery = recovery;
         this.tracker = tracker;
     }
@@ -32,6 +35,10 @@ public class IngestStateKeeper implements StateKeeper {
 
     @Override
     public Uni<Boolean> beforeBatch() {
+        return republish.assignedPartitions().chain(this::rebuildOrRecover);
+    }
+
+    private Uni<Boolean> rebuildOrRecover() {
         Uni<Boolean> rebuilt = tracker.rebuildNeeded() ? startup.rebuildIfNeeded().replaceWith(true)
                 : Uni.createFrom().item(false);
         return rebuilt.chain(r -> recovery.recoverIfLost().map(recovered -> r || recovered));

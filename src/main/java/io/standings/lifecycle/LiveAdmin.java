@@ -1,5 +1,7 @@
 package io.standings.lifecycle;
 
+import io.standings.ingest.AdminChange;
+import io.standings.ingest.AdminChangePublisher;
 import io.standings.state.BoardPeriods;
 import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
@@ -46,9 +48,11 @@ public class LiveAdmin {
     private final Erasures erasures;
     private final QuarantineMarks marks;
 
+    private final AdminChangePublisher control;
+
     public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisWrites redis, BoardRegistry boards, BoardCatalog catalog,
-            Erasures erasures,
-            QuarantineMarks marks) {
+            Erasures erasures, QuarantineMarks marks, AdminChangePublisher control) {
+        this.control = control;
         this.erasures = erasures;
         this.marks = marks;
         this.gate = gate;
@@ -70,7 +74,7 @@ public class LiveAdmin {
                         + "' has entries: its order, period, time zone and decay cannot change; delete it first"));
             }
             return catalog.put(board).invoke(() -> live.notifyChanged(Set.of(board.id())));
-        });
+        }).call(() -> control.publish(AdminChange.boardPut(board.id())));
     }
 
     /** Deletes a board with every period of it, in PostgreSQL, Redis and memory; false if it did not exist. */
@@ -86,7 +90,7 @@ public class LiveAdmin {
                         live.notifyChanged(Set.of(id));
                     })
                     .replaceWith(true);
-        });
+        }).call(deleted -> deleted ? control.publish(AdminChange.boardDeleted(id)) : Uni.createFrom().voidItem());
     }
 
     /** Hides the entity from every rank of the board, keeping its scores; events keep changing them. */
@@ -104,7 +108,7 @@ public class LiveAdmin {
                         live.notifyChanged(Set.of(board.id()));
                     })
                     .map(x -> new Outcome(true, new TreeSet<>(entries.keySet())));
-        });
+        }).call(() -> control.publish(AdminChange.quarantine(board.id(), entity, true)));
     }
 
     /** Puts a quarantined entity back into the ranks with its current scores. */
@@ -122,7 +126,7 @@ public class LiveAdmin {
                         live.notifyChanged(Set.of(board.id()));
                     })
                     .map(x -> new Outcome(true, new TreeSet<>(held.keySet())));
-        });
+        }).call(() -> control.publish(AdminChange.quarantine(board.id(), entity, false)));
     }
 
     public boolean isQuarantined(String board, String entity) {
@@ -135,8 +139,10 @@ public class LiveAdmin {
      * brings it back. PostgreSQL is the caller's part ({@code reconcile.EntityErasure}).
      */
     public Uni<Outcome> erase(String entity, java.util.function.Supplier<Map<String, Long>> position) {
-        return gate.run(() -> {
-            erasures.put(entity, position.get());
+        java.util.concurrent.atomic.AtomicReference<Map<String, Long>> at = new java.util.concurrent.atomic.AtomicReference<>();
+        return gate.<Outcome>run(() -> {
+            at.set(position.get());
+            erasures.put(entity, at.get());
             Map<String, Entry> ranked = live.rankedEverywhere(entity);
             List<String> heldPeriods = new ArrayList<>(live.quarantineState().periodsHolding(entity));
             Set<String> boards = new TreeSet<>();
@@ -154,6 +160,49 @@ public class LiveAdmin {
                         live.notifyChanged(boards);
                     })
                     .map(x -> new Outcome(true, periods));
-        });
+        }).call(() -> control.publish(AdminChange.erased(entity, at.get())));
+    }
+
+    /**
+     * Applies to memory an admin change another instance made (it changed PostgreSQL and Redis), holding the gate:
+     * so every instance's memory takes it between two batches. A change already in memory changes nothing.
+     */
+    public Uni<Void> applyReplicated(AdminChange change) {
+        return switch (change.kind()) {
+            case BOARD_PUT -> catalog.reloadOne(change.board()).invoke(() -> live.notifyChanged(Set.of(change.board())));
+            case BOARD_DELETED -> gate.run(() -> {
+                boards.remove(change.board());
+                live.removeBoard(change.board());
+                live.notifyChanged(Set.of(change.board()));
+                return Uni.createFrom().voidItem();
+            });
+            case QUARANTINED -> gate.run(() -> {
+                if (!live.quarantineState().isQuarantined(change.board(), change.entity())) {
+                    live.quarantine(change.board(), change.entity(), live.entriesOf(change.board(), change.entity()));
+                    live.notifyChanged(Set.of(change.board()));
+                }
+                return Uni.createFrom().voidItem();
+            });
+            case RESTORED -> gate.run(() -> {
+                Board board = boards.find(change.board()).orElse(null);
+                if (board != null && live.quarantineState().isQuarantined(change.board(), change.entity())) {
+                    live.restore(change.board(), change.entity(), live.heldEntriesOf(change.board(), change.entity()),
+                            board.order());
+                    live.notifyChanged(Set.of(change.board()));
+                }
+                return Uni.createFrom().voidItem();
+            });
+            case ERASED -> gate.run(() -> {
+                erasures.put(change.entity(), change.position());
+                Map<String, Entry> ranked = live.rankedEverywhere(change.entity());
+                List<String> heldPeriods = new ArrayList<>(live.quarantineState().periodsHolding(change.entity()));
+                Set<String> touched = new TreeSet<>(live.quarantineState().boardsOf(change.entity()));
+                ranked.keySet().forEach(bp -> touched.add(BoardPeriods.boardOf(bp)));
+                heldPeriods.forEach(bp -> touched.add(BoardPeriods.boardOf(bp)));
+                live.erase(change.entity(), ranked, heldPeriods);
+                live.notifyChanged(touched);
+                return Uni.createFrom().voidItem();
+            });
+        };
     }
 }

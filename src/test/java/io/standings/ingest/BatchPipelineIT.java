@@ -15,6 +15,7 @@ import io.standings.core.board.Period;
 import io.standings.core.board.PeriodRules;
 import io.standings.core.index.Order;
 import io.standings.state.BoardPeriods;
+import io.standings.state.AppliedPositions;
 import io.standings.state.BoardRegistry;
 import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
@@ -146,8 +147,16 @@ class BatchPipelineIT {
         }
     }
 
+    /** What the pipeline published to the changelog, in order (this test runs without a broker). */
+    private final List<PartitionStates> published = new CopyOnWriteArrayList<>();
+    private final Changelog changelog = batch -> {
+        published.addAll(batch);
+        return Uni.createFrom().voidItem();
+    };
+
     @BeforeEach
     void buildThePipeline() {
+        published.clear();
         prefix = CLASS_PREFIX + TESTS.incrementAndGet() + ":";
         keys = new RedisKeys(prefix);
         quarantine = new Quarantine();
@@ -160,7 +169,7 @@ class BatchPipelineIT {
         batches = new HeldReplies(redis, keys, quarantine);
         reads = new RedisReads(redis, keys);
         registry = new SimpleMeterRegistry();
-        tracker = new PartitionTracker(reads, new MockKafkaChannels(() -> consumer), registry);
+        tracker = new PartitionTracker(reads, new MockKafkaChannels(() -> consumer), registry, new AppliedPositions());
         Map<TopicPartition, Long> logStarts = new HashMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
             logStarts.put(new TopicPartition(TOPIC, p), 0L);
@@ -171,7 +180,7 @@ class BatchPipelineIT {
         gate = new SnapshotGate();
         pipeline = new BatchPipeline(boards, live, batches, new DeadLetterPublisher(deadLetterTopic, registry), tracker, keeper,
                 registry, 16384, gate, new PeriodRules(Duration.ofMinutes(5), Duration.ofDays(7)), Duration.ofMinutes(5), 100,
-                10_000_000L, new Erasures(), null);
+                10_000_000L, new Erasures(), null, changelog, Optional.empty());
         context = vertx.getDelegate().getOrCreateContext();
     }
 

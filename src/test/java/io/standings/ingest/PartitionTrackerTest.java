@@ -38,7 +38,8 @@ class PartitionTrackerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** The channel's consumer as SmallRye hands it out; null while the channel has none. */
     private Consumer<byte[], byte[]> channelConsumer = consumer;
-    private final PartitionTracker tracker = new PartitionTracker(redis, new MockKafkaChannels(() -> channelConsumer), registry);
+    private final PartitionTracker tracker = new PartitionTracker(redis, new MockKafkaChannels(() -> channelConsumer), registry,
+            new io.standings.state.AppliedPositions());
 
     /** Redis's offsets hash, or Redis away. */
     private static final class StoredOffsets extends RedisReads {

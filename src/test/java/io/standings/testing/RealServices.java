@@ -55,6 +55,8 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", servers.kafkaBootstrap());
         config.put("standings.topic", run.topic());
+        config.put("standings.changelog.topic", run.changelogTopic());
+        config.put("standings.control.topic", run.controlTopic());
         config.put("mp.messaging.incoming.score-events.group.id", run.consumerGroup());
         config.put("quarkus.redis.hosts", servers.redisUri());
         config.put("standings.redis.key-prefix", run.redisPrefix());

@@ -62,6 +62,15 @@ public final class TestRun implements AutoCloseable {
         return topic() + ".dlq";
     }
 
+    /** The run's changelog and control topics (the service creates them). */
+    public String changelogTopic() {
+        return topic() + ".changelog";
+    }
+
+    public String controlTopic() {
+        return topic() + ".control";
+    }
+
     public String redisPrefix() {
         return "it:" + id + ":";
     }
@@ -220,7 +229,14 @@ public final class TestRun implements AutoCloseable {
     public void cleanUp() {
         close();
         try (Admin admin = admin()) {
-            admin.deleteTopics(List.of(topic(), dlqTopic())).all().get(30, TimeUnit.SECONDS);
+            admin.deleteTopics(List.of(topic(), dlqTopic(), changelogTopic(), controlTopic())).topicNameValues()
+                    .forEach((name, deleted) -> {
+                        try {
+                            deleted.get(30, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            // a test that did not start the service has no changelog or control topic
+                        }
+                    });
         } catch (Exception e) {
             System.out.printf("[standings-tests] could not delete topics of %s: %s%n", topic(), e);
         }
@@ -294,6 +310,8 @@ public final class TestRun implements AutoCloseable {
         Map<String, String> env = new java.util.HashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
         env.put("STANDINGS_TOPIC", topic());
+        env.put("STANDINGS_CHANGELOG_TOPIC", changelogTopic());
+        env.put("STANDINGS_CONTROL_TOPIC", controlTopic());
         env.put("STANDINGS_CONSUMER_GROUP", consumerGroup());
         env.put("REDIS_URL", servers.redisUri());
         env.put("STANDINGS_REDIS_PREFIX", redisPrefix());

@@ -74,8 +74,17 @@ public class RedisBatches {
         return evalApply(write.keys(), write.args()).map(RedisBatches::toResult);
     }
 
-    /** Builds one batch's script call: pure, except that it reads the quarantine marks. */
+    /** Builds one batch's script call without last-batch records (tests, tools). */
     public BatchWrite prepare(List<ScoreChange> changes, List<OffsetAdvance> offsets, Function<String, Order> orderOf) {
+        return prepare(changes, offsets, orderOf, Map.of());
+    }
+
+    /**
+     * Builds one batch's script call: pure, except that it reads the quarantine marks. {@code lastBatches}
+     * ("topic/partition" → what the batch changed of it) replace those partitions' last-batch records.
+     */
+    public BatchWrite prepare(List<ScoreChange> changes, List<OffsetAdvance> offsets, Function<String, Order> orderOf,
+            Map<String, LastBatch> lastBatches) {
         if (offsets.isEmpty() && changes.isEmpty()) {
             return BatchWrite.EMPTY;
         }
@@ -84,9 +93,10 @@ public class RedisBatches {
             byPeriod.computeIfAbsent(BoardPeriods.boardPeriod(change.board(), change.period()), bp -> new ArrayList<>())
                     .add(change);
         }
-        List<String> scriptKeys = new ArrayList<>(2 + 2 * byPeriod.size());
+        List<String> scriptKeys = new ArrayList<>(3 + 3 * byPeriod.size());
         scriptKeys.add(keys.offsets());
         scriptKeys.add(keys.periods());
+        scriptKeys.add(keys.lastBatch());
         List<String> args = new ArrayList<>(1 + 3 * offsets.size() + 2 * byPeriod.size() + 3 * changes.size());
         args.add(Integer.toString(offsets.size()));
         for (OffsetAdvance o : offsets) {
@@ -94,6 +104,11 @@ public class RedisBatches {
             args.add(o.expected() == null ? "" : Long.toString(o.expected()));
             args.add(Long.toString(o.next()));
         }
+        args.add(Integer.toString(lastBatches.size()));
+        lastBatches.forEach((field, batch) -> {
+            args.add(field);
+            args.add(batch.encode());
+        });
         byPeriod.forEach((bp, periodChanges) -> {
             scriptKeys.add(keys.ranks(bp));
             scriptKeys.add(keys.members(bp));

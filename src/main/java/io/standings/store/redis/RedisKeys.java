@@ -12,6 +12,7 @@ import io.standings.state.BoardPeriods;
  * {prefix}{board@period}:held     hash        quarantined entity id -> "rank-score member" (out of :ranks)
  * {prefix}periods                 set         every live "board@period"
  * {prefix}offsets                 hash        "topic/partition" -> offset of the last record applied
+ * {prefix}last-batch              hash        "topic/partition" -> what its last batch changed ({@link LastBatch})
  * {prefix}quarantine              set         "board/entity" of every quarantined entity
  * {prefix}marker                  string      written at start-up and after a restore; its absence means
  *                                             Redis lost its data (reconciliation restores it from PostgreSQL)
@@ -65,6 +66,10 @@ public final class RedisKeys {
 
     public String offsets() {
         return prefix + "offsets";
+    }
+
+    public String lastBatch() {
+        return prefix + "last-batch";
     }
 
     /** Present while Redis holds the state it was given: its absence tells a Redis loss. */

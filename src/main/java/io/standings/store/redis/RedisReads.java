@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.standings.core.index.Entry;
 import io.standings.core.index.Order;
+import io.standings.state.BoardPeriods;
 import io.standings.state.OffsetAdvance;
 import io.standings.state.Quarantine;
 import io.standings.state.ScoreChange;
@@ -238,6 +239,74 @@ public class RedisReads {
                 periods.put(e.getKey(), new PeriodView(ranked, members, samples));
             }
             return new AuditView(answers.get(0).toInteger() == 1, offsets, periods);
+        });
+    }
+
+    /** The last-batch records of the given partitions ("topic/partition" → what its last batch changed). */
+    public Uni<Map<String, LastBatch>> lastBatches(List<String> fields) {
+        if (fields.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        Request hmget = Request.cmd(Command.HMGET).arg(keys.lastBatch());
+        fields.forEach(hmget::arg);
+        return redis.send(hmget).map(r -> {
+            Map<String, LastBatch> found = new HashMap<>();
+            for (int i = 0; i < fields.size(); i++) {
+                Response value = r == null ? null : r.get(i);
+                if (value != null) {
+                    found.put(fields.get(i), LastBatch.decode(value.toString()));
+                }
+            }
+            return found;
+        });
+    }
+
+    /**
+     * The current state of each changed entity, as an absolute change: its score and reach time (ranked or held
+     * by the quarantine), or its removal when the board period no longer has it.
+     */
+    public Uni<List<ScoreChange>> currentStates(List<LastBatch.Changed> changed, Function<String, Order> orderOfBoard) {
+        if (changed.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<Request> lookups = new ArrayList<>(2 * changed.size());
+        for (LastBatch.Changed c : changed) {
+            lookups.add(Request.cmd(Command.HGET).arg(keys.members(c.boardPeriod())).arg(c.entity()));
+            lookups.add(Request.cmd(Command.HGET).arg(keys.held(c.boardPeriod())).arg(c.entity()));
+        }
+        return readAtomically(lookups).chain(found -> {
+            List<Request> scores = new ArrayList<>();
+            for (int i = 0; i < changed.size(); i++) {
+                Response member = found.get(2 * i);
+                if (member != null) {
+                    scores.add(Request.cmd(Command.ZSCORE).arg(keys.ranks(changed.get(i).boardPeriod())).arg(member.toString()));
+                }
+            }
+            Uni<List<Response>> ranked = scores.isEmpty() ? Uni.createFrom().item(List.of()) : readAtomically(scores);
+            return ranked.map(rankScores -> {
+                List<ScoreChange> states = new ArrayList<>(changed.size());
+                int next = 0;
+                for (int i = 0; i < changed.size(); i++) {
+                    LastBatch.Changed c = changed.get(i);
+                    String board = BoardPeriods.boardOf(c.boardPeriod());
+                    String period = BoardPeriods.periodOf(c.boardPeriod());
+                    Order order = orderOfBoard.apply(board);
+                    Response member = found.get(2 * i);
+                    Response held = found.get(2 * i + 1);
+                    Response rankScore = member != null ? rankScores.get(next++) : null;
+                    if (member != null && rankScore != null && order != null) {
+                        String m = member.toString();
+                        states.add(ScoreChange.upsert(board, period, c.entity(),
+                                MemberCodec.score(Double.parseDouble(rankScore.toString()), order), MemberCodec.reachedAt(m)));
+                    } else if (held != null && order != null) {
+                        Entry e = MemberCodec.parseHeld(held.toString(), order);
+                        states.add(ScoreChange.upsert(board, period, c.entity(), e.score(), e.reachedAt()));
+                    } else if (order != null) {
+                        states.add(ScoreChange.removal(board, period, c.entity()));
+                    }
+                }
+                return states;
+            });
         });
     }
 }

@@ -74,8 +74,22 @@ class RedisBatchesTest {
                 List.of(new OffsetAdvance("events", 0, null, 4), new OffsetAdvance("events", 2, 17L, 30),
                         new OffsetAdvance("other.topic", 11, 0L, 0)),
                 orders(Map.of()));
-        assertThat(write.keys()).containsExactly("t:offsets", "t:periods");
-        assertThat(write.args()).containsExactly("3", "events/0", "", "4", "events/2", "17", "30", "other.topic/11", "0", "0");
+        assertThat(write.keys()).containsExactly("t:offsets", "t:periods", "t:last-batch");
+        assertThat(write.args()).containsExactly("3", "events/0", "", "4", "events/2", "17", "30", "other.topic/11", "0", "0", "0");
+    }
+
+    @Test
+    void lastBatchRecordsFollowTheOffsetsAsFieldAndEncodedValuePairs() {
+        RedisBatches.BatchWrite write = batches().prepare(
+                List.of(ScoreChange.upsert("arena", "all", "p/1", 1, 2)),
+                List.of(new OffsetAdvance("events", 1, 9L, 10)), orders(Map.of("arena", Order.DESC)),
+                Map.of("events/1", new LastBatch(10, List.of(new LastBatch.Changed("arena@all", "p/1")))));
+        assertThat(write.keys()).startsWith("t:offsets", "t:periods", "t:last-batch");
+        assertThat(write.args()).startsWith("1", "events/1", "9", "10", "1", "events/1", "10\narena@all\tp/1",
+                "arena@all");
+        assertThat(LastBatch.decode(write.args().get(6)))
+                .isEqualTo(new LastBatch(10, List.of(new LastBatch.Changed("arena@all", "p/1"))));
+        assertThat(LastBatch.decode("7")).isEqualTo(new LastBatch(7, List.of()));
     }
 
     @Test
@@ -83,9 +97,9 @@ class RedisBatchesTest {
         RedisBatches.BatchWrite write = batches().prepare(
                 List.of(ScoreChange.upsert("arena", "all", "player-1", 42, 1_780_000_000_000L)),
                 List.of(new OffsetAdvance("events", 1, 9L, 10)), orders(Map.of("arena", Order.DESC)));
-        assertThat(write.keys()).containsExactly("t:offsets", "t:periods", "t:{arena@all}:ranks", "t:{arena@all}:members",
+        assertThat(write.keys()).containsExactly("t:offsets", "t:periods", "t:last-batch", "t:{arena@all}:ranks", "t:{arena@all}:members",
                 "t:{arena@all}:held");
-        assertThat(write.args()).containsExactly("1", "events/1", "9", "10",
+        assertThat(write.args()).containsExactly("1", "events/1", "9", "10", "0",
                 "arena@all", "0", "1", "0", "0", "0",
                 "-42", "8000019e70448800player-1", "player-1");
         assertThat(member(1_780_000_000_000L, "player-1")).isEqualTo("8000019e70448800player-1");
@@ -98,7 +112,7 @@ class RedisBatchesTest {
                 ScoreChange.upsert("laps", "2026-11-21", "y", -0.0, 0),
                 ScoreChange.upsert("laps", "2026-11-21", "z", 0.1 + 0.2, Long.MIN_VALUE)),
                 List.of(), orders(Map.of("laps", Order.ASC)));
-        assertThat(write.args()).containsExactly("0",
+        assertThat(write.args()).containsExactly("0", "0",
                 "laps@2026-11-21", "0", "3", "0", "0", "0",
                 "61.25", "7fffffffffffffffx", "x",
                 "0", "8000000000000000y", "y",
@@ -115,11 +129,11 @@ class RedisBatchesTest {
                 ScoreChange.upsert("a", "all", "e5", 2, 5));
         RedisBatches.BatchWrite write = batches().prepare(changes, List.of(new OffsetAdvance("events", 0, null, 0)),
                 orders(Map.of("a", Order.ASC, "b", Order.DESC)));
-        assertThat(write.keys()).containsExactly("t:offsets", "t:periods",
+        assertThat(write.keys()).containsExactly("t:offsets", "t:periods", "t:last-batch",
                 "t:{b@2026-W47}:ranks", "t:{b@2026-W47}:members", "t:{b@2026-W47}:held",
                 "t:{a@all}:ranks", "t:{a@all}:members", "t:{a@all}:held",
                 "t:{b@2026-W48}:ranks", "t:{b@2026-W48}:members", "t:{b@2026-W48}:held");
-        assertThat(write.args()).containsExactly("1", "events/0", "", "0",
+        assertThat(write.args()).containsExactly("1", "events/0", "", "0", "0",
                 "b@2026-W47", "0", "2", "0", "0", "0",
                 "-5", member(1, "e1"), "e1", "5", member(3, "e3"), "e3",
                 "a@all", "0", "2", "0", "0", "0",
@@ -136,7 +150,7 @@ class RedisBatchesTest {
                 ScoreChange.removal("a", "all", "never-there"),
                 ScoreChange.upsert("a", "all", "new", 1, 30));
         RedisBatches.BatchWrite write = batches().prepare(changes, List.of(), orders(Map.of("a", Order.DESC)));
-        assertThat(write.args()).containsExactly("0",
+        assertThat(write.args()).containsExactly("0", "0",
                 "a@all", "2", "2", "2", "0", "0",
                 member(10, "moved"), member(11, "left"),
                 "-9", member(20, "moved"), "moved", "-1", member(30, "new"), "new",
@@ -154,7 +168,7 @@ class RedisBatchesTest {
                 ScoreChange.upsert("other", "all", "cheater", 1, 9)); // quarantined on board a only
         RedisBatches.BatchWrite write = batches(quarantine).prepare(changes, List.of(),
                 orders(Map.of("a", Order.DESC, "other", Order.ASC)));
-        assertThat(write.args()).containsExactly("0",
+        assertThat(write.args()).containsExactly("0", "0",
                 "a@all", "0", "1", "0", "1", "1",
                 "-3", member(8, "honest"), "honest",
                 "cheater", "-99.5 " + member(7, "cheater"),
@@ -182,13 +196,13 @@ class RedisBatchesTest {
                 List<ScoreChange> changes = new ArrayList<>(byEntity.values());
                 List<String> args = batches().prepare(changes, List.of(), orders(Map.of("g", order)))
                         .args();
-                int added = Integer.parseInt(args.get(3));
+                int added = Integer.parseInt(args.get(4));
                 assertThat(added).isEqualTo(changes.size());
                 record Member(double rankScore, String member, String entity) {
                 }
                 List<Member> members = new ArrayList<>();
                 for (int k = 0; k < added; k++) {
-                    members.add(new Member(Double.parseDouble(args.get(7 + 3 * k)), args.get(8 + 3 * k), args.get(9 + 3 * k)));
+                    members.add(new Member(Double.parseDouble(args.get(8 + 3 * k)), args.get(9 + 3 * k), args.get(10 + 3 * k)));
                 }
                 for (Member m : members) {
                     ScoreChange c = byEntity.get(m.entity);
