@@ -178,6 +178,9 @@ public class BatchPipeline {
 
     private InFlight last;
 
+    /** How long a newly assigned partition may take to catch up through the changelog before memory is rebuilt. */
+    private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(2);
+
     /** How long a look-up of unknown boards may take, and how long look-ups pause after one failed. */
     private static final Duration BOARD_LOOKUP_WAIT = Duration.ofMillis(500);
     private static final long BOARD_LOOKUP_PAUSE_NANOS = Duration.ofSeconds(5).toNanos();
@@ -197,7 +200,8 @@ public class BatchPipeline {
         // It is used only if, when this batch gets the gate, the previous batch held it last and applied
         // exactly what it had prepared; otherwise it is prepared again inside the gate.
         Prepared speculative = null;
-        if (previous != null && !previous.done.isDone() && keeper.isReady() && !tracker.resuming()) {
+        if (previous != null && !previous.done.isDone() && keeper.isReady() && !tracker.resuming()
+                && !tracker.catchingUp()) {
             Prepared basis = previous.prepared;
             if (basis != null) {
                 speculative = prepare(records, basis);
@@ -211,7 +215,10 @@ public class BatchPipeline {
         // memory, Redis and offsets between two batches; a lost Redis is restored before the batch, and a
         // batch fenced because Redis lost its offsets is re-run after the recovery (it then skips or
         // applies each record against the checkpoint offsets).
-        afterPrevious.chain(() -> gate.run(() -> {
+        // A partition newly assigned here catches up through the changelog first (outside the gate, which the
+        // changelog's application takes); one that cannot is rebuilt from Redis under the gate (keeper.beforeBatch).
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        afterPrevious.chain(() -> caughtUp(context)).chain(() -> gate.run(() -> {
             long grant = gate.grants();
             batch.grant = grant;
             boolean usable = ahead != null && previous.clean && previous.grant == grant - 1;
@@ -240,6 +247,15 @@ public class BatchPipeline {
             batch.done.completeExceptionally(failure);
         });
         return Uni.createFrom().completionStage(batch.sent);
+    }
+
+    /** {@link PartitionTracker#awaitCaughtUp}, continuing on the ingest's context (not the changelog's thread). */
+    private Uni<Void> caughtUp(io.vertx.core.Context context) {
+        if (!tracker.catchingUp()) {
+            return Uni.createFrom().voidItem();
+        }
+        Uni<Void> waited = tracker.awaitCaughtUp(CATCH_UP_WAIT);
+        return context == null ? waited : waited.emitOn(task -> context.runOnContext(v -> task.run()));
     }
 
     /**

@@ -76,6 +76,8 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     /** After a reset: per partition, which first record to accept (see the class comment). */
     private final Map<String, Resume> resumeAt = new ConcurrentHashMap<>();
     private volatile boolean rebuildNeeded;
+    /** Newly assigned partitions whose stored offset memory does not hold yet, with that offset (see {@link #awaitCaughtUp}). */
+    private final Map<String, Long> catchingUp = new ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
 
     /** The first record to accept after a reset: the first with {@code from <= offset <= upTo}. */
@@ -138,9 +140,16 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
             } else {
                 consumer.seekToBeginning(List.of(tp));
             }
-            if (!owned.contains(tp) && !java.util.Objects.equals(known.get(field), offset)) {
-                // Someone else wrote this partition since this instance last saw it: its entities in memory are stale.
-                rebuildNeeded = true;
+            Long held = known.get(field);
+            if (!owned.contains(tp) && !java.util.Objects.equals(held, offset)) {
+                // Someone else wrote this partition since memory last took it. Memory follows it through the
+                // changelog, which may be a little behind: the partition catches up from there before its first
+                // batch (awaitCaughtUp), and memory is rebuilt from Redis when it cannot.
+                if (offset != null && (held == null || held < offset)) {
+                    catchingUp.put(field, offset);
+                } else {
+                    rebuildNeeded = true;
+                }
             }
             owned.add(tp);
             assignedSince.add(tp);
@@ -182,6 +191,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         owned.removeAll(partitions);
         assignedSince.removeAll(partitions);
+        partitions.forEach(tp -> catchingUp.remove(BoardPeriods.partition(tp.topic(), tp.partition())));
         unpositioned.removeAll(partitions);
         try {
             // Let the batch in flight finish its Redis write before another consumer takes these partitions.
@@ -332,6 +342,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
 
     /** Takes the offsets a rebuild reflects as the known ones. */
     public void rebuilt(Map<String, Long> offsets) {
+        catchingUp.clear();
         known.clear();
         known.putAll(offsets);
         Map<Integer, Long> byPartition = new HashMap<>();
@@ -346,8 +357,9 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
      * position yet. Called under the gate.
      */
     public boolean replicates(String field, long position) {
-        if (owns(field)) {
-            return false;
+        Long target = catchingUp.get(field);
+        if (target != null ? position > target : owns(field)) {
+            return false; // consumed here (up to a catching-up partition's stored offset, the changelog still serves)
         }
         Long last = known.get(field);
         return last == null || position > last;
@@ -357,8 +369,48 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     public void replicated(String field, long position) {
         if (replicates(field, position)) {
             known.put(field, position);
+            Long target = catchingUp.get(field);
+            if (target != null && position >= target) {
+                catchingUp.remove(field);
+            }
             positions.set(partitionOf(field), position);
         }
+    }
+
+    /** Whether a newly assigned partition still waits for the changelog to bring memory to its stored offset. */
+    public boolean catchingUp() {
+        return !catchingUp.isEmpty();
+    }
+
+    /**
+     * Completes once memory holds the stored offset of every newly assigned partition (the changelog brought it
+     * there), or after {@code within}: the partitions still behind then (their last batch never reached the
+     * changelog: its consumer died in between) ask for a rebuild from Redis. Called before a batch takes the gate,
+     * so that the changelog can be applied meanwhile.
+     */
+    public Uni<Void> awaitCaughtUp(Duration within) {
+        if (catchingUp.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().<Void>emitter(em -> positions.whenReached(new AppliedPositions.Waiter() {
+            @Override
+            public boolean reached(AppliedPositions p) {
+                return catchingUp.isEmpty();
+            }
+
+            @Override
+            public void done() {
+                em.complete(null);
+            }
+        })).ifNoItem().after(within).recoverWithItem(() -> {
+            if (!catchingUp.isEmpty()) {
+                Log.infof("The changelog did not bring %s to their stored offsets within %s: memory is rebuilt from Redis",
+                        catchingUp.keySet(), within);
+                rebuildNeeded = true;
+                catchingUp.clear();
+            }
+            return null;
+        });
     }
 
     /** Whether this instance consumes the partition named {@code field} ("topic/partition"). */

@@ -85,9 +85,14 @@ public class ReplicaFollower implements HealthCheck {
     private final Counter unreadable;
     private final Timer delay;
     private final MeterRegistry registry;
-    /** Per changelog partition: records not read yet, and since when it has had some. */
+    /**
+     * Per changelog partition: records not read yet, and the produce time of the newest record read. While records
+     * wait, the lag in time is how old that newest record is: small while the follower keeps up with a busy
+     * partition, growing when it falls behind or stops.
+     */
     private final Map<Integer, Long> lagRecords = new ConcurrentHashMap<>();
-    private final Map<Integer, Long> behindSince = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> newestRead = new ConcurrentHashMap<>();
+    private volatile long followingSince = System.currentTimeMillis();
     /** Per changelog partition, the states read of a batch whose position record has not been read yet. */
     private final Map<Integer, List<ScoreChange>> pending = new HashMap<>();
     private volatile boolean caughtUp;
@@ -182,10 +187,11 @@ public class ReplicaFollower implements HealthCheck {
                         .tag("partition", Integer.toString(p))
                         .description("Changelog records of the partition not yet read by this instance").register(registry);
                 Gauge.builder("standings.replica.lag.ms", () -> lagMillis(partition)).tag("partition", Integer.toString(p))
-                        .description("How long the partition's changelog has had records this instance has not read")
-                        .baseUnit("milliseconds").register(registry);
+                        .description("While the partition has unread changelog records: the age, in milliseconds, of the newest one read")
+                        .register(registry);
             }
             state = "catching up with the changelog";
+            followingSince = System.currentTimeMillis();
             Log.infof("Following the changelog '%s' (%d partitions) and '%s' from %s", topics.changelog(), partitions,
                     topics.control(), java.time.Instant.ofEpochMilli(since));
             while (running) {
@@ -232,11 +238,6 @@ public class ReplicaFollower implements HealthCheck {
             }
             if (tp.topic().equals(topics.changelog())) {
                 c.currentLag(tp).ifPresent(lag -> lagRecords.put(tp.partition(), lag));
-                if (lagRecords.getOrDefault(tp.partition(), 0L) == 0) {
-                    behindSince.remove(tp.partition());
-                } else {
-                    behindSince.putIfAbsent(tp.partition(), System.currentTimeMillis());
-                }
             }
         }
         if (!caughtUp && reached) {
@@ -247,8 +248,11 @@ public class ReplicaFollower implements HealthCheck {
     }
 
     private long lagMillis(int partition) {
-        Long since = behindSince.get(partition);
-        return since == null ? 0 : Math.max(0, System.currentTimeMillis() - since);
+        if (lagRecords.getOrDefault(partition, 0L) == 0) {
+            return 0;
+        }
+        long newest = newestRead.getOrDefault(partition, followingSince);
+        return Math.max(0, System.currentTimeMillis() - newest);
     }
 
     private void apply(ConsumerRecords<byte[], byte[]> records) {
@@ -269,6 +273,7 @@ public class ReplicaFollower implements HealthCheck {
                 }
             } else {
                 changelog.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r);
+                newestRead.merge(r.partition(), r.timestamp(), Math::max);
                 String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
                 int at = key.indexOf('@');
                 if (at > 0) {

@@ -27,6 +27,9 @@ public class AppliedPositions {
 
     private final Map<Integer, Long> applied = new ConcurrentHashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
+    /** The token, formatted once per change of the positions rather than once per answer. */
+    private volatile String token = "";
+    private volatile boolean tokenStale;
 
     /** The last applied offset of the partition, or -1 when none. */
     public long of(int partition) {
@@ -47,6 +50,7 @@ public class AppliedPositions {
     /** Sets one partition's position (it may go back: a recovery to an older checkpoint). */
     public void set(int partition, long offset) {
         applied.put(partition, offset);
+        tokenStale = true;
         check();
     }
 
@@ -54,6 +58,7 @@ public class AppliedPositions {
     public void replaceAll(Map<Integer, Long> offsets) {
         applied.keySet().retainAll(offsets.keySet());
         applied.putAll(offsets);
+        tokenStale = true;
         check();
     }
 
@@ -64,7 +69,11 @@ public class AppliedPositions {
 
     /** The position token: "partition:offset" pairs in partition order, comma-separated ("" when none). */
     public String token() {
-        return PositionToken.format(snapshot());
+        if (tokenStale) {
+            tokenStale = false; // a move after this line marks it stale again
+            token = PositionToken.format(snapshot());
+        }
+        return token;
     }
 
     /** Registers a wait; {@code done} is called at once when already reached, else by the next move that reaches it. */

@@ -193,11 +193,37 @@ class PartitionTrackerTest {
         redis.offsets = Map.of(F0, 60L, F1, 7L); // another instance applied 42..60 meanwhile
         assign(Map.of(p0, 0L));
 
-        assertThat(tracker.rebuildNeeded()).isTrue();
+        assertThat(tracker.rebuildNeeded()).as("the changelog may bring memory there first").isFalse();
+        assertThat(tracker.catchingUp()).isTrue();
+        assertThat(tracker.replicates(F0, 50)).as("the changelog serves it up to the stored offset").isTrue();
+        assertThat(tracker.replicates(F0, 61)).as("not past it: those are this instance's batches").isFalse();
         assertThat(consumer.position(p0)).isEqualTo(61);
+        tracker.awaitCaughtUp(java.time.Duration.ofMillis(50)).await().indefinitely();
+        assertThat(tracker.rebuildNeeded()).as("the changelog did not bring it there in time").isTrue();
+        assertThat(tracker.catchingUp()).isFalse();
 
         tracker.rebuilt(Map.of(F0, 60L, F1, 7L));
         assertThat(tracker.rebuildNeeded()).isFalse();
+        assertThat(isNew(p0, 60)).isFalse();
+        assertThat(isNew(p0, 61)).isTrue();
+    }
+
+    @Test
+    void aPartitionSomeoneElseWroteCatchesUpThroughTheChangelogWithoutARebuild() {
+        tracker.rebuilt(Map.of(F0, 41L));
+        redis.offsets = Map.of(F0, 60L); // another instance applied 42..60; the changelog brings memory to 50, then 60
+        assign(Map.of(p0, 0L));
+        assertThat(tracker.catchingUp()).isTrue();
+
+        var waited = tracker.awaitCaughtUp(java.time.Duration.ofSeconds(30)).subscribeAsCompletionStage();
+        tracker.replicated(F0, 50);
+        assertThat(waited).isNotDone();
+        tracker.replicated(F0, 60);
+
+        assertThat(waited).isCompleted();
+        assertThat(tracker.catchingUp()).isFalse();
+        assertThat(tracker.rebuildNeeded()).isFalse();
+        assertThat(tracker.replicates(F0, 61)).as("consumed here now").isFalse();
         assertThat(isNew(p0, 60)).isFalse();
         assertThat(isNew(p0, 61)).isTrue();
     }

@@ -70,6 +70,9 @@ class RebalanceProcessIT {
         int events = stream.stop();
 
         LiveStateAssertions.assertRedisEquals(run, "shared", stream.reference(), events, Duration.ofSeconds(120));
+        // b's memory too, not only Redis: the entities of partitions it consumed, and of those a consumed while
+        // b replicated them through the changelog.
+        LiveStateAssertions.assertServiceRanksEqual(b, "shared", stream.reference());
 
         b.close();
         ServiceProcess fresh = new ServiceProcess("rebalance-fresh", environment()).start(Duration.ofSeconds(90));

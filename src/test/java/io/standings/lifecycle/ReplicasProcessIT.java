@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * is a live replica of the rest through the changelog. Every instance's memory, read over its REST API, must
  * equal an independent reference for every entity (score, ordinal rank and the rank of each tie policy), through
  * a kill -9 and restart, a crash between a batch's Redis write and its changelog write, and admin changes made on
- * one instance; a read with a producer's position is never older than that write, on any instance.
+ * one instance; a read with a producer's position is never older than that write, on any instance; and an SSE
+ * stream on one instance follows entities every instance consumes.
  */
 class ReplicasProcessIT {
 
@@ -282,7 +283,35 @@ class ReplicasProcessIT {
     }
 
     @Test
-    void readsWithAProducersPositionAreNeverOlderAndAdminChangesReachEveryInstance() {
+    void aRedisLossWithThreeInstancesRunningEndsWithEveryScoreAtTheReference() throws Exception {
+        run.createTopics(6);
+        Map<String, String> often = Map.of("STANDINGS_RECONCILE_INTERVAL", "1s");
+        ServiceProcess a = launch("flush-a", often).start(Duration.ofSeconds(90));
+        ServiceProcess b = launch("flush-b", often).start(Duration.ofSeconds(90));
+        ServiceProcess c = launch("flush-c", often).start(Duration.ofSeconds(90));
+        createBoards(c);
+        MixedStream stream = new MixedStream().start(System.nanoTime(), 300);
+        ServiceProcess.sleep(5000); // checkpoints exist
+        Readers readers = new Readers().start(List.of(a, b, c));
+        run.flushRedis(); // every key of this run: the loss of everything Redis held
+        System.out.printf("[replicas-test] flushed Redis after %d events%n", stream.produced.get());
+        ServiceProcess.sleep(5000);
+        int events = stream.stop();
+        for (String board : TIES.keySet()) {
+            for (ServiceProcess s : List.of(a, b, c)) {
+                awaitInstanceEquals(s, board, stream.references.get(board), Duration.ofSeconds(90));
+            }
+        }
+        readers.stop();
+        assertThat(readers.failures).as("reads during the recovery (%d reads)", readers.reads.get()).isEmpty();
+        for (String board : TIES.keySet()) {
+            io.standings.testing.LiveStateAssertions.assertRedisEquals(run, board, Order.DESC, stream.references.get(board));
+        }
+        System.out.printf("[replicas-test] %d events, Redis lost mid-stream: every instance and Redis exact%n", events);
+    }
+
+    @Test
+    void readsWithAProducersPositionAreNeverOlderAndAdminChangesReachEveryInstance() throws Exception {
         run.createTopics(6);
         ServiceProcess a = launch("ryw-a", Map.of()).start(Duration.ofSeconds(90));
         ServiceProcess b = launch("ryw-b", Map.of()).start(Duration.ofSeconds(90));
@@ -305,6 +334,18 @@ class ReplicasProcessIT {
             String position = read.headers().firstValue("Standings-Position").orElse("");
             assertThat(position).as("position header").contains(written.partition() + ":");
         }
+        // SSE on one instance follows the entities of every partition (most are consumed by the other two).
+        for (int i = 0; i < 6; i++) {
+            String entity = "live" + i;
+            double score = 5000 + i;
+            try (SseLines lines = SseLines.open(c.uri("/api/v1/boards/ryw/entries/" + entity + "/stream"))) {
+                run.send("ryw/" + entity, "{\"board\":\"ryw\",\"entity\":\"" + entity + "\",\"value\":" + score
+                        + ",\"ts\":\"" + Instant.now() + "\"}");
+                assertThat(lines.awaitLineContaining("\"score\":" + score, Duration.ofSeconds(10)))
+                        .as("the entry stream of %s on c", entity).isTrue();
+            }
+        }
+
         HttpResponse<String> bad = a.get("/api/v1/boards/ryw/top?minPosition=zero");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
@@ -335,6 +376,40 @@ class ReplicasProcessIT {
         assertThat(b.admin("DELETE", "/api/v1/boards/ryw", null).statusCode()).isEqualTo(204);
         for (ServiceProcess s : all) {
             awaitStatus(s, "/api/v1/boards/ryw", 404);
+        }
+    }
+
+    /** An SSE stream read line by line on a thread of its own. */
+    private static final class SseLines implements AutoCloseable {
+        private final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.CompletableFuture<?> reading;
+
+        private SseLines(java.net.URI uri) {
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
+                    .build();
+            reading = java.net.http.HttpClient.newHttpClient()
+                    .sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofLines())
+                    .thenAccept(response -> response.body().forEach(lines::add));
+        }
+
+        static SseLines open(java.net.URI uri) {
+            return new SseLines(uri);
+        }
+
+        boolean awaitLineContaining(String part, Duration within) throws InterruptedException {
+            long deadline = System.nanoTime() + within.toNanos();
+            while (System.nanoTime() < deadline) {
+                String line = lines.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (line != null && line.contains(part)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void close() {
+            reading.cancel(true);
         }
     }
 

@@ -7,6 +7,7 @@ import io.standings.http.RankedEntry;
 import io.standings.core.board.Board;
 import io.standings.core.index.RankIndex;
 import io.standings.core.index.Ranked;
+import io.standings.state.AppliedPositions;
 import io.standings.state.LiveBoards;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -18,7 +19,7 @@ public class StreamStates {
 
     /** The {@code entry} event: the entity's state, or {@code present: false} when it is not on the board. */
     public record EntryEvent(String board, String entity, boolean present, Double score, Long rank, Long ordinalRank,
-            long total, long asOf) {
+            long total, long asOf, String position) {
     }
 
     /** What makes an entry event differ from the previous one: not the board's total, not the token. */
@@ -27,10 +28,12 @@ public class StreamStates {
 
     private final LiveBoards live;
     private final ObjectMapper json;
+    private final AppliedPositions positions;
 
-    public StreamStates(LiveBoards live, ObjectMapper json) {
+    public StreamStates(LiveBoards live, ObjectMapper json, AppliedPositions positions) {
         this.live = live;
         this.json = json;
+        this.positions = positions;
     }
 
     StreamState top(Board board, int limit) {
@@ -41,12 +44,14 @@ public class StreamStates {
 
     StreamState entry(Board board, String entity) {
         long asOf = live.asOf();
+        String position = positions.token();
         Optional<RankIndex> index = live.currentIndex(board);
         Optional<Ranked> ranked = index.flatMap(i -> i.ranked(entity));
         long total = index.map(RankIndex::size).orElse(0L);
         EntryEvent event = ranked
-                .map(r -> new EntryEvent(board.id(), entity, true, r.score(), board.rankOf(r), r.ordinalRank(), total, asOf))
-                .orElseGet(() -> new EntryEvent(board.id(), entity, false, null, null, null, total, asOf));
+                .map(r -> new EntryEvent(board.id(), entity, true, r.score(), board.rankOf(r), r.ordinalRank(), total, asOf,
+                        position))
+                .orElseGet(() -> new EntryEvent(board.id(), entity, false, null, null, null, total, asOf, position));
         return new StreamState(new EntryContent(event.present(), event.score(), event.rank(), event.ordinalRank()), asOf,
                 new EncodedEvent("entry", write(event)), 0);
     }
