@@ -78,6 +78,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     private volatile boolean rebuildNeeded;
     /** Newly assigned partitions whose stored offset memory does not hold yet, with that offset (see {@link #awaitCaughtUp}). */
     private final Map<String, Long> catchingUp = new ConcurrentHashMap<>();
+    private final Map<String, Long> settleAt = new ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
 
     /** The first record to accept after a reset: the first with {@code from <= offset <= upTo}. */
@@ -375,6 +376,26 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
             }
             positions.set(partitionOf(field), position);
         }
+    }
+
+    /**
+     * After a rebuild from Redis: the offsets Redis stood at when the rebuild had read the sorted sets. Memory may
+     * hold states up to them (other instances kept writing while it read) but reports the offsets read before;
+     * until the changelog brings every partition there, memory is not one consistent moment, and no checkpoint is
+     * taken from it ({@link #settled}).
+     */
+    public void rebuildReadUpTo(Map<String, Long> offsetsAfter) {
+        settleAt.clear();
+        settleAt.putAll(offsetsAfter);
+    }
+
+    /** Whether memory's scores and positions are one moment (not right after a rebuild, before the changelog caught up). */
+    public boolean settled() {
+        settleAt.entrySet().removeIf(e -> {
+            Long held = known.get(e.getKey());
+            return held != null && held >= e.getValue();
+        });
+        return settleAt.isEmpty();
     }
 
     /** Whether a newly assigned partition still waits for the changelog to bring memory to its stored offset. */

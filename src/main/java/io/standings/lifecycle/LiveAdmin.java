@@ -169,7 +169,11 @@ public class LiveAdmin {
      */
     public Uni<Void> applyReplicated(AdminChange change) {
         return switch (change.kind()) {
-            case BOARD_PUT -> catalog.reloadOne(change.board()).invoke(() -> live.notifyChanged(Set.of(change.board())));
+            // PostgreSQL away: the periodic refresh (standings.boards.refresh-interval) brings the definition later.
+            case BOARD_PUT -> catalog.reloadOne(change.board()).invoke(() -> live.notifyChanged(Set.of(change.board())))
+                    .onFailure().invoke(e -> io.quarkus.logging.Log.warnf("Could not read board '%s' changed on another"
+                            + " instance from PostgreSQL (%s); the next refresh reads it", change.board(), e.getMessage()))
+                    .onFailure().recoverWithNull();
             case BOARD_DELETED -> gate.run(() -> {
                 boards.remove(change.board());
                 live.removeBoard(change.board());

@@ -1,5 +1,6 @@
 package io.standings.lifecycle;
 
+import io.standings.ingest.PartitionTracker;
 import io.standings.state.BoardPeriods;
 import io.standings.state.LiveBoards;
 import io.standings.state.Quarantine;
@@ -36,10 +37,12 @@ public class MemoryRebuild {
     private final LiveBoards live;
     private final Quarantine quarantine;
     private final BoardCatalog catalog;
+    private final PartitionTracker tracker;
 
     public MemoryRebuild(RedisReads redis, BoardRegistry boards, LiveBoards live, Quarantine quarantine,
-            BoardCatalog catalog) {
+            BoardCatalog catalog, PartitionTracker tracker) {
         this.catalog = catalog;
+        this.tracker = tracker;
         this.redis = redis;
         this.boards = boards;
         this.live = live;
@@ -87,6 +90,10 @@ public class MemoryRebuild {
                                 .replaceWithVoid();
                     })
                     .collect().last()
+                    // Other instances kept writing their partitions while the sets were read: memory may hold their
+                    // states up to these offsets, while it reports the ones read first (until the changelog catches up).
+                    .chain(() -> redis.offsets())
+                    .invoke(tracker::rebuildReadUpTo)
                     .invoke(() -> {
                         quarantine.replaceAll(new HashSet<>(quarantined), held);
                         live.replaceAll(rebuilt);

@@ -156,7 +156,7 @@ public class Reconciler {
             return Uni.createFrom().item(RunReport.notLeader());
         }
         long started = System.currentTimeMillis();
-        return runs.run(() -> lock.held().chain(leader -> leader ? run() : Uni.createFrom().item(RunReport.notLeader())))
+        return runs.run(() -> lock.held().chain(leader -> leader && settled() ? run() : Uni.createFrom().item(RunReport.notLeader())))
                 .invoke(report -> {
                     consecutiveFailures = 0;
                     // A run of d ms (a full ranking rewrite of a big board takes seconds of PostgreSQL CPU, on
@@ -177,6 +177,19 @@ public class Reconciler {
                     Log.warnf("Reconciliation failed (%d in a row), next attempt in %d ms: %s", failures, backoff,
                             e.getMessage());
                 });
+    }
+
+    /**
+     * Whether memory is one moment to take a checkpoint of: right after a rebuild from Redis it may hold other
+     * instances' states newer than the offsets it reports, until the changelog catches up (a replay from such a
+     * checkpoint would apply those events twice). The run waits for the next attempt.
+     */
+    private boolean settled() {
+        if (tracker.settled()) {
+            return true;
+        }
+        Log.debugf("Reconciliation waits: memory was rebuilt from Redis and the changelog has not caught up yet");
+        return false;
     }
 
     /** Runs {@code work} with no reconciliation run in progress (and none starting until it ends). */

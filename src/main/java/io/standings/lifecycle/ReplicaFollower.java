@@ -95,6 +95,8 @@ public class ReplicaFollower implements HealthCheck {
     private volatile long followingSince = System.currentTimeMillis();
     /** Per changelog partition, the states read of a batch whose position record has not been read yet. */
     private final Map<Integer, List<ScoreChange>> pending = new HashMap<>();
+    /** Per changelog partition, the offset of the first record of the pending batch (read again after a failure). */
+    private final Map<Integer, Long> pendingFrom = new HashMap<>();
     private volatile boolean caughtUp;
     private volatile boolean running = true;
     private volatile String state = "starting";
@@ -194,10 +196,27 @@ public class ReplicaFollower implements HealthCheck {
             followingSince = System.currentTimeMillis();
             Log.infof("Following the changelog '%s' (%d partitions) and '%s' from %s", topics.changelog(), partitions,
                     topics.control(), java.time.Instant.ofEpochMilli(since));
+            long backoff = 100;
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = c.poll(POLL);
                 if (!records.isEmpty()) {
-                    apply(records);
+                    try {
+                        apply(records);
+                        backoff = 100;
+                    } catch (RuntimeException e) {
+                        // Never skipped: the same records are read and applied again (states are absolute, admin
+                        // changes idempotent), and the lag grows meanwhile (readiness turns DOWN past the bound).
+                        Log.errorf(e, "Could not apply %d changelog records; reading them again in %d ms", records.count(),
+                                backoff);
+                        for (TopicPartition tp : records.partitions()) {
+                            Long batchStart = tp.topic().equals(topics.changelog()) ? pendingFrom.get(tp.partition()) : null;
+                            c.seek(tp, batchStart != null ? batchStart : records.records(tp).get(0).offset());
+                        }
+                        pending.clear();
+                        pendingFrom.clear();
+                        sleep(backoff);
+                        backoff = Math.min(5_000, backoff * 2);
+                    }
                 }
                 measure(c, assigned, ends);
             }
@@ -282,7 +301,7 @@ public class ReplicaFollower implements HealthCheck {
             }
         }
         for (AdminChange change : adminChanges) {
-            admin.applyReplicated(change).await().indefinitely();
+            admin.applyReplicated(change).await().atMost(Duration.ofSeconds(30));
         }
         if (changelog.isEmpty()) {
             return;
@@ -313,6 +332,7 @@ public class ReplicaFollower implements HealthCheck {
             if (d == null) {
                 unreadable(r);
             } else if (d.isMarker()) {
+                pendingFrom.remove(partition);
                 if (tracker.replicates(field, d.position())) {
                     applyStates(batch);
                     tracker.replicated(field, d.position());
@@ -324,6 +344,7 @@ public class ReplicaFollower implements HealthCheck {
                 }
                 batch.clear();
             } else if (tracker.replicates(field, d.position()) && boards.find(d.change().board()).isPresent()) {
+                pendingFrom.putIfAbsent(partition, r.offset());
                 batch.add(d.change());
             } else {
                 skippedStates.increment();

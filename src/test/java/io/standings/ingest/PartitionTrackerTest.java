@@ -229,6 +229,17 @@ class PartitionTrackerTest {
     }
 
     @Test
+    void memoryRebuiltWhileOthersWroteIsNotOneMomentUntilTheChangelogReachesWhatTheRebuildRead() {
+        tracker.rebuilt(Map.of(F0, 41L, F1, 7L));
+        tracker.rebuildReadUpTo(Map.of(F0, 45L, F1, 7L)); // F0 moved 42..45 while the sets were read
+        assertThat(tracker.settled()).isFalse();
+        tracker.replicated(F0, 44);
+        assertThat(tracker.settled()).isFalse();
+        tracker.replicated(F0, 45);
+        assertThat(tracker.settled()).isTrue();
+    }
+
+    @Test
     void assigningAPartitionWhoseStoredOffsetIsGoneAsksForARebuild() {
         tracker.rebuilt(Map.of(F0, 41L));
         redis.offsets = Map.of();
