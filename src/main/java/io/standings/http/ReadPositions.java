@@ -53,7 +53,9 @@ public class ReadPositions {
     }
 
     void handle(RoutingContext ctx) {
-        String wanted = ctx.queryParams().get(MIN_POSITION_PARAM);
+        String query = ctx.request().query();
+        // The query is parsed only when it names the parameter: every read passes here.
+        String wanted = query != null && query.contains(MIN_POSITION_PARAM) ? ctx.queryParams().get(MIN_POSITION_PARAM) : null;
         if (wanted == null) {
             wanted = ctx.request().getHeader(MIN_POSITION_HEADER);
         }
