@@ -81,6 +81,14 @@ public record AdminChange(Kind kind, String board, String entity, Map<String, Lo
                 }
             }
         }
-        return new AdminChange(kind, lines[1].isEmpty() ? null : lines[1], lines[2].isEmpty() ? null : lines[2], position);
+        String board = lines[1].isEmpty() ? null : lines[1];
+        String entity = lines[2].isEmpty() ? null : lines[2];
+        // Without the ids its kind is about, a change cannot be applied (nor applied again and again by a follower).
+        boolean complete = switch (kind) {
+            case BOARD_PUT, BOARD_DELETED -> board != null;
+            case QUARANTINED, RESTORED -> board != null && entity != null;
+            case ERASED -> entity != null;
+        };
+        return complete ? new AdminChange(kind, board, entity, position) : null;
     }
 }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Per partition of the score events, the offset of the last record whose effect this instance's memory holds,
@@ -27,9 +29,16 @@ public class AppliedPositions {
 
     private final Map<Integer, Long> applied = new ConcurrentHashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
-    /** The token, formatted once per change of the positions rather than once per answer. */
-    private volatile String token = "";
-    private volatile boolean tokenStale;
+    /** Grows after every change of the positions. */
+    private final AtomicLong moves = new AtomicLong();
+    /**
+     * The token, formatted once per change of the positions rather than once per answer, with the count of moves it
+     * was formatted after: a text formatted earlier never replaces one formatted later.
+     */
+    private final AtomicReference<Token> token = new AtomicReference<>(new Token(0, ""));
+
+    private record Token(long moves, String text) {
+    }
 
     /** The last applied offset of the partition, or -1 when none. */
     public long of(int partition) {
@@ -50,7 +59,7 @@ public class AppliedPositions {
     /** Sets one partition's position (it may go back: a recovery to an older checkpoint). */
     public void set(int partition, long offset) {
         applied.put(partition, offset);
-        tokenStale = true;
+        moves.incrementAndGet();
         check();
     }
 
@@ -58,7 +67,7 @@ public class AppliedPositions {
     public void replaceAll(Map<Integer, Long> offsets) {
         applied.keySet().retainAll(offsets.keySet());
         applied.putAll(offsets);
-        tokenStale = true;
+        moves.incrementAndGet();
         check();
     }
 
@@ -69,11 +78,15 @@ public class AppliedPositions {
 
     /** The position token: "partition:offset" pairs in partition order, comma-separated ("" when none). */
     public String token() {
-        if (tokenStale) {
-            tokenStale = false; // a move after this line marks it stale again
-            token = PositionToken.format(snapshot());
+        Token cached = token.get();
+        long now = moves.get();
+        if (cached.moves() == now) {
+            return cached.text();
         }
-        return token;
+        // Read after the count: the snapshot holds every move counted so far (a later one counts again).
+        Token fresh = new Token(now, PositionToken.format(snapshot()));
+        token.accumulateAndGet(fresh, (current, next) -> next.moves() > current.moves() ? next : current);
+        return fresh.text();
     }
 
     /** Registers a wait; {@code done} is called at once when already reached, else by the next move that reaches it. */

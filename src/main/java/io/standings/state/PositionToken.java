@@ -46,11 +46,17 @@ public final class PositionToken {
             if (colon <= 0 || colon == pair.length() - 1) {
                 throw new IllegalArgumentException("'" + abbreviate(pair) + "' is not partition:offset");
             }
+            String partitionText = pair.substring(0, colon).trim();
+            String offsetText = pair.substring(colon + 1).trim();
+            if (!asciiDigits(partitionText) || !asciiDigits(offsetText)) {
+                // Integer.parseInt would also take a sign and non-ASCII digits, which are not numbers here (docs/api.md).
+                throw new IllegalArgumentException("'" + abbreviate(pair) + "' is not partition:offset with two numbers");
+            }
             int partition;
             long offset;
             try {
-                partition = Integer.parseInt(pair.substring(0, colon).trim());
-                offset = Long.parseLong(pair.substring(colon + 1).trim());
+                partition = Integer.parseInt(partitionText);
+                offset = Long.parseLong(offsetText);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("'" + abbreviate(pair) + "' is not partition:offset with two numbers");
             }
@@ -60,6 +66,19 @@ public final class PositionToken {
             positions.merge(partition, offset, Math::max);
         }
         return positions;
+    }
+
+    private static boolean asciiDigits(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String abbreviate(String s) {
