@@ -58,7 +58,8 @@ import org.eclipse.microprofile.health.Readiness;
  *       little before start-up ({@code standings.replica.bootstrap-margin}, covering clock skew between instances),
  *       and what memory already holds is skipped by position. The instance is ready once it has read the changelog
  *       up to where it ended when reading began.</li>
- *   <li>Admin changes another instance made are applied in the order of the control topic.</li>
+ *   <li>Admin changes another instance made are applied in the order of the control topic, from where it ended
+ *       before start-up loaded PostgreSQL and Redis ({@link ControlStart}): the ones before are in that load.</li>
  * </ul>
  * Its own thread polls; applying runs under the gate (wherever the gate grants it) and the thread waits for it.
  */
@@ -71,6 +72,7 @@ public class ReplicaFollower implements HealthCheck {
     private final String bootstrap;
     private final ReplicationTopics topics;
     private final IngestStartup startup;
+    private final ControlStart controlStart;
     private final SnapshotGate gate;
     private final PartitionTracker tracker;
     private final LiveBoards live;
@@ -104,13 +106,15 @@ public class ReplicaFollower implements HealthCheck {
     private Thread thread;
 
     public ReplicaFollower(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap, ReplicationTopics topics,
-            IngestStartup startup, SnapshotGate gate, PartitionTracker tracker, LiveBoards live, BoardRegistry boards,
+            IngestStartup startup, ControlStart controlStart, SnapshotGate gate, PartitionTracker tracker, LiveBoards live,
+            BoardRegistry boards,
             BoardCatalog catalog, LiveAdmin admin, AdminChangePublisher control, MeterRegistry registry,
             @ConfigProperty(name = "standings.replica.bootstrap-margin") Duration margin,
             @ConfigProperty(name = "standings.replica.max-lag") Duration maxLag) {
         this.bootstrap = bootstrap;
         this.topics = topics;
         this.startup = startup;
+        this.controlStart = controlStart;
         this.gate = gate;
         this.tracker = tracker;
         this.live = live;
@@ -175,13 +179,20 @@ public class ReplicaFollower implements HealthCheck {
             }
             assigned.add(new TopicPartition(topics.control(), 0));
             c.assign(assigned);
+            TopicPartition controlPartition = new TopicPartition(topics.control(), 0);
             Map<TopicPartition, Long> from = new HashMap<>();
             assigned.forEach(tp -> from.put(tp, since));
+            from.put(controlPartition, controlStart.markedAt());
             Map<TopicPartition, OffsetAndTimestamp> found = c.offsetsForTimes(from, Duration.ofSeconds(30));
             Map<TopicPartition, Long> ends = c.endOffsets(assigned, Duration.ofSeconds(30));
             for (TopicPartition tp : assigned) {
                 OffsetAndTimestamp at = found.get(tp);
                 c.seek(tp, at != null ? at.offset() : ends.get(tp));
+            }
+            if (controlStart.offset() >= 0) {
+                // Admin changes before it are in what start-up loaded: applied again, an erasure or a board
+                // deletion would delete what was created after it.
+                c.seek(controlPartition, controlStart.offset());
             }
             for (int p = 0; p < partitions; p++) {
                 int partition = p;

@@ -379,6 +379,50 @@ class ReplicasProcessIT {
         }
     }
 
+    @Test
+    void aRestartDoesNotApplyAgainTheAdminChangesItsLoadAlreadyHolds() throws Exception {
+        run.createTopics(2);
+        ServiceProcess a = launch("again-a", Map.of()).start(Duration.ofSeconds(90));
+        assertThat(a.admin("PUT", "/api/v1/boards/again", "{\"operator\":\"set\"}").statusCode()).isBetween(200, 201);
+        assertThat(a.admin("PUT", "/api/v1/boards/again-gone", "{\"operator\":\"set\"}").statusCode()).isBetween(200, 201);
+        write(a, "again", "erased", 10);
+        write(a, "again", "held", 11);
+        write(a, "again-gone", "kept", 12);
+        // Erased, then created again by a later event; quarantined and restored; a board deleted and created again.
+        assertThat(a.admin("DELETE", "/api/v1/entities/erased", null).statusCode()).isEqualTo(200);
+        awaitStatus(a, "/api/v1/boards/again/entries/erased", 404);
+        write(a, "again", "erased", 20);
+        assertThat(a.admin("POST", "/api/v1/boards/again/entries/held/quarantine", null).statusCode()).isEqualTo(200);
+        assertThat(a.admin("DELETE", "/api/v1/boards/again/entries/held/quarantine", null).statusCode()).isEqualTo(200);
+        assertThat(a.admin("DELETE", "/api/v1/boards/again-gone", null).statusCode()).isEqualTo(204);
+        assertThat(a.admin("PUT", "/api/v1/boards/again-gone", "{\"operator\":\"set\"}").statusCode()).isBetween(200, 201);
+        write(a, "again-gone", "kept", 22);
+
+        a.close();
+        a.start(Duration.ofSeconds(90));
+        // A second instance starting now loads the same state; neither may replay the changes above over it.
+        ServiceProcess b = launch("again-b", Map.of()).start(Duration.ofSeconds(90));
+        for (ServiceProcess s : List.of(a, b)) {
+            awaitStatus(s, "/q/health/ready", 200);
+            ServiceProcess.sleep(1_000); // the follower has read the control topic by now
+            assertThat(s.get("/api/v1/boards/again/entries/erased").body()).as("erased, then written again, on %s", s.uri(""))
+                    .contains("\"score\":20.0");
+            assertThat(s.get("/api/v1/boards/again/entries/held").body()).as("restored, on %s", s.uri(""))
+                    .contains("\"score\":11.0");
+            assertThat(s.get("/api/v1/boards/again-gone/entries/kept").body()).as("board created again, on %s", s.uri(""))
+                    .contains("\"score\":22.0");
+        }
+    }
+
+    private void write(ServiceProcess on, String board, String entity, double score) {
+        RecordMetadata m = run.send(board + "/" + entity, "{\"board\":\"" + board + "\",\"entity\":\"" + entity
+                + "\",\"value\":" + score + ",\"ts\":\"" + Instant.now() + "\"}");
+        HttpResponse<String> read = on.get("/api/v1/boards/" + board + "/entries/" + entity + "?minPosition="
+                + m.partition() + ":" + m.offset());
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.body()).contains("\"score\":" + score);
+    }
+
     /** An SSE stream read line by line on a thread of its own. */
     private static final class SseLines implements AutoCloseable {
         private final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
