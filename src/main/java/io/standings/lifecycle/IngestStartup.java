@@ -19,7 +19,7 @@ import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
 
 /**
- * Start-up, without blocking: mark where the control topic ends ({@link ControlStart}), load the boards from
+ * Start-up, without blocking: mark where the changelog and control topics end ({@link ReplicationStart}), load the boards from
  * PostgreSQL, then rebuild the in-memory indexes from Redis. The ingest waits for it before its first batch, and start-up and readiness are DOWN until it is
  * done, so the service never answers from an empty index while Redis holds the truth.
  */
@@ -34,14 +34,14 @@ public class IngestStartup implements HealthCheck {
     private final PartitionTracker tracker;
     private final RedisRecovery recovery;
     private final LiveBoards live;
-    private final ControlStart control;
+    private final ReplicationStart replication;
     private volatile boolean ready;
     private volatile Uni<Void> startup;
 
     public IngestStartup(BoardCatalog catalog, MemoryRebuild rebuilder, PartitionTracker tracker,
-            RedisRecovery recovery, LiveBoards live, ControlStart control) {
+            RedisRecovery recovery, LiveBoards live, ReplicationStart replication) {
         this.catalog = catalog;
-        this.control = control;
+        this.replication = replication;
         this.live = live;
         this.recovery = recovery;
         this.rebuilder = rebuilder;
@@ -56,7 +56,7 @@ public class IngestStartup implements HealthCheck {
     /** Completes once boards are loaded and the indexes rebuilt; retried with back-off while a server is away. */
     public synchronized Uni<Void> ready() {
         if (startup == null) {
-            startup = control.mark()
+            startup = replication.mark()
                     .chain(catalog::start)
                     .chain(recovery::loadErasures)
                     // A Redis without its marker, with a PostgreSQL checkpoint, is restored from it before the rebuild.

@@ -54,12 +54,13 @@ import org.eclipse.microprofile.health.Readiness;
  *   <li>The states of a batch of partition n are applied together, at the batch's position record, when this
  *       instance does not consume partition n and memory does not hold that position yet
  *       ({@link PartitionTracker#replicates}); the partition's position moves with them.</li>
- *   <li>Bootstrap: start-up rebuilds memory from Redis with the offsets it reflects; the changelog is read from a
- *       little before start-up ({@code standings.replica.bootstrap-margin}, covering clock skew between instances),
- *       and what memory already holds is skipped by position. The instance is ready once it has read the changelog
- *       up to where it ended when reading began.</li>
+ *   <li>Bootstrap: start-up rebuilds memory from Redis with the offsets it reflects; the changelog is read from
+ *       where each partition ended before that ({@link ReplicationStart}; when Kafka did not answer then, from a
+ *       little before start-up, {@code standings.replica.bootstrap-margin}), and what memory already holds is
+ *       skipped by position. The instance is ready once it has read the changelog up to where it ended when
+ *       reading began.</li>
  *   <li>Admin changes another instance made are applied in the order of the control topic, from where it ended
- *       before start-up loaded PostgreSQL and Redis ({@link ControlStart}): the ones before are in that load.</li>
+ *       before start-up loaded PostgreSQL and Redis ({@link ReplicationStart}): the ones before are in that load.</li>
  * </ul>
  * Its own thread polls; applying runs under the gate (wherever the gate grants it) and the thread waits for it.
  */
@@ -72,7 +73,7 @@ public class ReplicaFollower implements HealthCheck {
     private final String bootstrap;
     private final ReplicationTopics topics;
     private final IngestStartup startup;
-    private final ControlStart controlStart;
+    private final ReplicationStart replicationStart;
     private final SnapshotGate gate;
     private final PartitionTracker tracker;
     private final LiveBoards live;
@@ -106,7 +107,7 @@ public class ReplicaFollower implements HealthCheck {
     private Thread thread;
 
     public ReplicaFollower(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap, ReplicationTopics topics,
-            IngestStartup startup, ControlStart controlStart, SnapshotGate gate, PartitionTracker tracker, LiveBoards live,
+            IngestStartup startup, ReplicationStart replicationStart, SnapshotGate gate, PartitionTracker tracker, LiveBoards live,
             BoardRegistry boards,
             BoardCatalog catalog, LiveAdmin admin, AdminChangePublisher control, MeterRegistry registry,
             @ConfigProperty(name = "standings.replica.bootstrap-margin") Duration margin,
@@ -114,7 +115,7 @@ public class ReplicaFollower implements HealthCheck {
         this.bootstrap = bootstrap;
         this.topics = topics;
         this.startup = startup;
-        this.controlStart = controlStart;
+        this.replicationStart = replicationStart;
         this.gate = gate;
         this.tracker = tracker;
         this.live = live;
@@ -169,6 +170,8 @@ public class ReplicaFollower implements HealthCheck {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                // A start offset the log no longer has (retention): its first record is after the mark as well.
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
                 ConsumerConfig.CLIENT_ID_CONFIG, "standings-replica"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -179,20 +182,20 @@ public class ReplicaFollower implements HealthCheck {
             }
             assigned.add(new TopicPartition(topics.control(), 0));
             c.assign(assigned);
-            TopicPartition controlPartition = new TopicPartition(topics.control(), 0);
-            Map<TopicPartition, Long> from = new HashMap<>();
-            assigned.forEach(tp -> from.put(tp, since));
-            from.put(controlPartition, controlStart.markedAt());
-            Map<TopicPartition, OffsetAndTimestamp> found = c.offsetsForTimes(from, Duration.ofSeconds(30));
             Map<TopicPartition, Long> ends = c.endOffsets(assigned, Duration.ofSeconds(30));
-            for (TopicPartition tp : assigned) {
-                OffsetAndTimestamp at = found.get(tp);
-                c.seek(tp, at != null ? at.offset() : ends.get(tp));
-            }
-            if (controlStart.offset() >= 0) {
-                // Admin changes before it are in what start-up loaded: applied again, an erasure or a board
-                // deletion would delete what was created after it.
-                c.seek(controlPartition, controlStart.offset());
+            if (replicationStart.known()) {
+                // Exact: every record before these offsets is in what start-up loaded, every later change after.
+                assigned.forEach(tp -> c.seek(tp, replicationStart.offset(tp)));
+            } else {
+                TopicPartition controlPartition = new TopicPartition(topics.control(), 0);
+                Map<TopicPartition, Long> from = new HashMap<>();
+                assigned.forEach(tp -> from.put(tp, since));
+                from.put(controlPartition, replicationStart.markedAt());
+                Map<TopicPartition, OffsetAndTimestamp> found = c.offsetsForTimes(from, Duration.ofSeconds(30));
+                for (TopicPartition tp : assigned) {
+                    OffsetAndTimestamp at = found.get(tp);
+                    c.seek(tp, at != null ? at.offset() : ends.get(tp));
+                }
             }
             for (int p = 0; p < partitions; p++) {
                 int partition = p;
