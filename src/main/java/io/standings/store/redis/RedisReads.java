@@ -38,6 +38,7 @@ public class RedisReads {
 
     private static final int RANGE_CHUNK = 100_000;
     private static final int RANGE_READS_IN_FLIGHT = 3;
+    private static final int READ_CHUNK = 1_000;
 
     private final Redis redis;
     private final RedisKeys keys;
@@ -193,6 +194,27 @@ public class RedisReads {
         });
     }
 
+    /**
+     * Runs read commands in atomic chunks of {@value #READ_CHUNK}, one after the other, and returns their answers in
+     * order: for reads that need no snapshot across all of them (a batch's entities, each read whole). One
+     * connection takes at most its client's {@code max-waiting-handlers} commands in flight, so one MULTI of a
+     * whole 5,000-event batch (two commands per entity) would fail every time.
+     */
+    private Uni<List<Response>> readInChunks(List<Request> reads) {
+        return readChunk(reads, 0, new ArrayList<>(reads.size()));
+    }
+
+    private Uni<List<Response>> readChunk(List<Request> reads, int from, List<Response> answers) {
+        if (from >= reads.size()) {
+            return Uni.createFrom().item(answers);
+        }
+        int to = Math.min(reads.size(), from + READ_CHUNK);
+        return readAtomically(reads.subList(from, to)).chain(chunk -> {
+            answers.addAll(chunk);
+            return readChunk(reads, to, answers);
+        });
+    }
+
     /** One board period as the audit reads it: entries in the sorted set and the hash, and members at positions. */
     public record PeriodView(long ranked, long members, List<String> sampleMembers) {
     }
@@ -280,7 +302,7 @@ public class RedisReads {
             lookups.add(Request.cmd(Command.HGET).arg(keys.members(c.boardPeriod())).arg(c.entity()));
             lookups.add(Request.cmd(Command.HGET).arg(keys.held(c.boardPeriod())).arg(c.entity()));
         }
-        return readAtomically(lookups).chain(found -> {
+        return readInChunks(lookups).chain(found -> {
             List<Request> scores = new ArrayList<>();
             for (int i = 0; i < changed.size(); i++) {
                 Response member = found.get(2 * i);
@@ -288,7 +310,7 @@ public class RedisReads {
                     scores.add(Request.cmd(Command.ZSCORE).arg(keys.ranks(changed.get(i).boardPeriod())).arg(member.toString()));
                 }
             }
-            Uni<List<Response>> ranked = scores.isEmpty() ? Uni.createFrom().item(List.of()) : readAtomically(scores);
+            Uni<List<Response>> ranked = scores.isEmpty() ? Uni.createFrom().item(List.of()) : readInChunks(scores);
             return ranked.map(rankScores -> {
                 List<ScoreChange> states = new ArrayList<>(changed.size());
                 int next = 0;

@@ -333,4 +333,27 @@ class BatchScriptIT {
                 .isTrue();
         assertBoardPeriod("big@all", Order.ASC, model);
     }
+
+    @Test
+    void theStatesOfAWholeLargeLastBatchReadBackFromRedis() {
+        fresh();
+        List<ScoreChange> changes = new ArrayList<>();
+        List<LastBatch.Changed> changed = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) { // a full batch of new entities: 10,000 look-ups, beyond one connection's queue
+            changes.add(ScoreChange.upsert("wide", "all", "w" + i, i, 1_000 + i));
+            changed.add(new LastBatch.Changed("wide@all", "w" + i));
+        }
+        changed.add(new LastBatch.Changed("wide@all", "never-written"));
+        Function<String, Order> orderOf = orders(Map.of("wide", Order.DESC));
+        assertThat(batches.apply(batches.prepare(changes, List.of(new OffsetAdvance(TOPIC, 0, null, 4_999)), orderOf,
+                Map.of(TOPIC + "/0", new LastBatch(4_999, changed)))).await().atMost(WAIT).applied()).isTrue();
+
+        RedisReads reads = new RedisReads(redis, keys);
+        LastBatch last = reads.lastBatches(List.of(TOPIC + "/0")).await().atMost(WAIT).get(TOPIC + "/0");
+        assertThat(last.changed()).hasSize(5_001);
+        List<ScoreChange> states = reads.currentStates(last.changed(), orderOf).await().atMost(WAIT);
+        List<ScoreChange> expected = new ArrayList<>(changes);
+        expected.add(ScoreChange.removal("wide", "all", "never-written"));
+        assertThat(states).containsExactlyElementsOf(expected);
+    }
 }
