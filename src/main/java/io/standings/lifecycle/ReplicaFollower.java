@@ -87,6 +87,7 @@ public class ReplicaFollower implements HealthCheck {
     private final Counter skippedStates;
     private final Counter unreadable;
     private final Timer delay;
+    private final Timer gateWait;
     private final MeterRegistry registry;
     /**
      * Per changelog partition: records not read yet, and the produce time of the newest record read. While records
@@ -132,6 +133,10 @@ public class ReplicaFollower implements HealthCheck {
                 .description("Changelog states memory already held (own partitions, older positions)").register(registry);
         this.unreadable = Counter.builder("standings.replica.records.unreadable")
                 .description("Changelog or control records this version cannot read (logged, skipped)").register(registry);
+        this.gateWait = Timer.builder("standings.replica.gate.wait")
+                .description("Changelog records read to the gate granted for applying them (ingest batches, admin"
+                        + " changes and snapshots hold it)")
+                .publishPercentiles(0.5, 0.99).register(registry);
         this.delay = Timer.builder("standings.replica.delay")
                 .description("A batch's position record produced by its owner to applied in this instance's memory")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -326,7 +331,9 @@ public class ReplicaFollower implements HealthCheck {
             Log.warnf("Could not look up boards %s in PostgreSQL (%s): states of boards this instance does not know are"
                     + " skipped until the next rebuild", boardIds, e.getMessage());
         }
+        long asked = System.nanoTime();
         gate.run(() -> Uni.createFrom().item(() -> {
+            gateWait.record(System.nanoTime() - asked, TimeUnit.NANOSECONDS);
             changelog.forEach(this::applyPartition);
             live.advance(tracker.appliedRecords());
             return (Void) null;
