@@ -159,6 +159,8 @@ public class BatchPipeline {
         volatile Prepared prepared;
         /** The gate grant the batch ran under, and whether it ran exactly what it had prepared beforehand. */
         volatile long grant = -1;
+        /** {@link SnapshotGate#replicaTurns()} when the batch was granted the gate. */
+        volatile long replicaTurns;
         volatile boolean clean;
         /** Set when the batch was prepared and written again (after a Redis-loss recovery). */
         volatile boolean rewritten;
@@ -204,7 +206,7 @@ public class BatchPipeline {
                 && !tracker.catchingUp()) {
             Prepared basis = previous.prepared;
             if (basis != null) {
-                speculative = prepare(records, basis);
+                speculative = gate.outsideReplicaTurns(() -> prepare(records, basis));
             }
         }
         Prepared ahead = speculative;
@@ -220,8 +222,12 @@ public class BatchPipeline {
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         afterPrevious.chain(() -> caughtUp(context)).chain(() -> gate.run(() -> {
             long grant = gate.grants();
+            long replicaTurns = gate.replicaTurns();
             batch.grant = grant;
-            boolean usable = ahead != null && previous.clean && previous.grant == grant - 1;
+            batch.replicaTurns = replicaTurns;
+            // Usable if every grant since the previous batch's was a replica turn (none changed what this batch folds).
+            boolean usable = ahead != null && previous.clean
+                    && grant - previous.grant - 1 == replicaTurns - previous.replicaTurns;
             return keeper.ready()
                     .chain(() -> untilDone("state check", keeper::beforeBatch))
                     .map(replaced -> usable && !replaced)

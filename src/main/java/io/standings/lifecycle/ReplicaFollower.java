@@ -334,8 +334,10 @@ public class ReplicaFollower implements HealthCheck {
         long asked = System.nanoTime();
         gate.run(() -> Uni.createFrom().item(() -> {
             gateWait.record(System.nanoTime() - asked, TimeUnit.NANOSECONDS);
-            changelog.forEach(this::applyPartition);
-            live.advance(tracker.appliedRecords());
+            gate.replicaTurn(() -> {
+                changelog.forEach(this::applyPartition);
+                live.advance(tracker.appliedRecords());
+            });
             return (Void) null;
         })).await().indefinitely();
     }
