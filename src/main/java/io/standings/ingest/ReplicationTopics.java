@@ -3,6 +3,7 @@ package io.standings.ingest;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -12,7 +13,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -61,10 +64,7 @@ public class ReplicationTopics {
      * not answer or the score-events topic does not exist yet (the caller retries).
      */
     public int ensure() throws ExecutionException, InterruptedException, TimeoutException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
-                AdminClientConfig.CLIENT_ID_CONFIG, "standings-topics"))) {
+        try (Admin admin = admin()) {
             int partitions = partitionsOf(admin, input);
             if (partitions < 0) {
                 throw new IllegalStateException("the score-events topic '" + input + "' does not exist yet");
@@ -95,6 +95,31 @@ public class ReplicationTopics {
             }
             return partitions;
         }
+    }
+
+    /**
+     * Where each partition of the control topic and of the changelog ends now; a topic not created yet has no
+     * partitions here. Throws when Kafka does not answer.
+     */
+    public Map<TopicPartition, Long> endOffsets() throws ExecutionException, InterruptedException, TimeoutException {
+        try (Admin admin = admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (String topic : List.of(control, changelog)) {
+                for (int p = 0, n = partitionsOf(admin, topic); p < n; p++) {
+                    latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                }
+            }
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        }
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.CLIENT_ID_CONFIG, "standings-topics"));
     }
 
     /** The topic's partition count, or -1 when it does not exist. */

@@ -19,9 +19,10 @@ import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
 
 /**
- * Start-up, without blocking: mark where the changelog and control topics end ({@link ReplicationStart}), load the boards from
- * PostgreSQL, then rebuild the in-memory indexes from Redis. The ingest waits for it before its first batch, and start-up and readiness are DOWN until it is
- * done, so the service never answers from an empty index while Redis holds the truth.
+ * Start-up, without blocking: mark where the changelog and control topics end ({@link ReplicationStart}), load
+ * the boards from PostgreSQL, then rebuild the in-memory indexes from Redis. The ingest waits for it before its
+ * first batch, and start-up and readiness are DOWN until it is done, so the service never answers from an empty
+ * index while Redis holds the truth.
  */
 @ApplicationScoped
 @Readiness

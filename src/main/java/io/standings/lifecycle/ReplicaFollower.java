@@ -108,9 +108,8 @@ public class ReplicaFollower implements HealthCheck {
     private Thread thread;
 
     public ReplicaFollower(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap, ReplicationTopics topics,
-            IngestStartup startup, ReplicationStart replicationStart, SnapshotGate gate, PartitionTracker tracker, LiveBoards live,
-            BoardRegistry boards,
-            BoardCatalog catalog, LiveAdmin admin, AdminChangePublisher control, MeterRegistry registry,
+            IngestStartup startup, ReplicationStart replicationStart, SnapshotGate gate, PartitionTracker tracker,
+            LiveBoards live, BoardRegistry boards, BoardCatalog catalog, LiveAdmin admin, AdminChangePublisher control, MeterRegistry registry,
             @ConfigProperty(name = "standings.replica.bootstrap-margin") Duration margin,
             @ConfigProperty(name = "standings.replica.max-lag") Duration maxLag) {
         this.bootstrap = bootstrap;

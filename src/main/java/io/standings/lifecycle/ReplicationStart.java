@@ -7,19 +7,9 @@ import io.standings.ingest.ReplicationTopics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Where the control topic and each changelog partition ended before start-up read PostgreSQL and Redis: the
@@ -40,14 +30,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class ReplicationStart {
 
-    private final String bootstrap;
     private final ReplicationTopics topics;
     private volatile Map<TopicPartition, Long> offsets = Map.of();
     private volatile boolean known;
     private volatile long markedAt;
 
-    public ReplicationStart(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap, ReplicationTopics topics) {
-        this.bootstrap = bootstrap;
+    public ReplicationStart(ReplicationTopics topics) {
         this.topics = topics;
     }
 
@@ -63,15 +51,8 @@ public class ReplicationStart {
     }
 
     private void read() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.CLIENT_ID_CONFIG, "standings-replication-start"))) {
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            for (String topic : List.of(topics.control(), topics.changelog())) {
-                ends.putAll(endsOf(admin, topic));
-            }
-            offsets = Map.copyOf(ends);
+        try {
+            offsets = Map.copyOf(topics.endOffsets());
             known = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -79,27 +60,6 @@ public class ReplicationStart {
         } catch (Exception e) {
             unknown(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
         }
-    }
-
-    /** Each partition's end offset; none when the topic does not exist (the follower then starts at 0). */
-    private static Map<TopicPartition, Long> endsOf(Admin admin, String topic) throws Exception {
-        TopicDescription d;
-        try {
-            d = admin.describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS).get(topic);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return Map.of();
-            }
-            throw e;
-        }
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        d.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e
-                : admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).entrySet()) {
-            ends.put(e.getKey(), e.getValue().offset());
-        }
-        return ends;
     }
 
     private void unknown(Throwable cause) {
