@@ -403,8 +403,7 @@ class ReplicasProcessIT {
         // A second instance starting now loads the same state; neither may replay the changes above over it.
         ServiceProcess b = launch("again-b", Map.of()).start(Duration.ofSeconds(90));
         for (ServiceProcess s : List.of(a, b)) {
-            awaitStatus(s, "/q/health/ready", 200);
-            ServiceProcess.sleep(1_000); // the follower has read the control topic by now
+            awaitStatus(s, "/q/health/ready", 200); // ready: the follower has read the control topic to its end
             assertThat(s.get("/api/v1/boards/again/entries/erased").body()).as("erased, then written again, on %s", s.uri(""))
                     .contains("\"score\":20.0");
             assertThat(s.get("/api/v1/boards/again/entries/held").body()).as("restored, on %s", s.uri(""))
