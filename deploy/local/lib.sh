@@ -67,6 +67,9 @@ fi
 REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 REDIS_PORT="${REDIS_PORT:-${_redis_port:-6379}}"
 unset _first_bootstrap _redis_rest _redis_port
+# The local Redis Cluster of `up --redis-cluster`: 3 primaries + 3 replicas on these ports.
+REDIS_CLUSTER_PORTS=(7000 7001 7002 7003 7004 7005)
+REDIS_CLUSTER_URL="redis://127.0.0.1:7000,redis://127.0.0.1:7001,redis://127.0.0.1:7002"
 
 # ---------------------------------------------------------------------------------------------
 # Output

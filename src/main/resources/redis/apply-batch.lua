@@ -1,27 +1,28 @@
--- Applies one ingest batch atomically, fenced by the partition offsets it continues from.
+-- Applies one ingest batch's changes to ONE board period (one Redis Cluster slot: every key shares the hash tag
+-- {board@period}), atomically, fenced by the offsets this board period holds for the batch's partitions.
 --
--- KEYS[1]  offsets hash ("topic/partition" -> last applied offset)
--- KEYS[2]  periods set ("board@period" of every live board period)
--- KEYS[3]  last-batch hash ("topic/partition" -> what the partition's last batch changed, for the changelog)
--- KEYS[4+3i], KEYS[5+3i], KEYS[6+3i]  ranks sorted set, members hash and held hash (quarantined
---          entities) of the i-th board period of the batch
+-- KEYS[1]  offsets hash of the board period ("topic/partition" -> last offset of the last batch that wrote it)
+-- KEYS[2]  ranks sorted set
+-- KEYS[3]  members hash (entity -> member)
+-- KEYS[4]  held hash (quarantined entities)
+-- KEYS[5]  last-batch hash ("topic/partition" -> what the partition's last batch changed here, for the changelog)
 --
 -- ARGV[1]  P, the number of partitions the batch advances
--- then P triples: field, expected last offset ('' when none is stored), new last offset
+-- then P triples: field, expected stored offset ('' when none is stored), new offset
 -- then L, followed by L pairs (field, value) for the last-batch hash: "offset" then one line per changed
 --   "board@period<TAB>entity" of that partition (the owner that takes a partition over republishes them)
--- then, per board period: "board@period", R, U, G, H, D, followed by
+-- then R, U, G, H, D, followed by
 --   R members to remove from the ranks (the previous members of changed or removed entities),
 --   U triples (rank score, member, entity) to add,
 --   G entities gone from the board (their members-hash fields are deleted),
 --   H pairs (entity, "rank-score member") of quarantined entities to hold,
 --   D quarantined entities gone from the board.
 --
--- Returns {1} when applied; {2} when every partition already stands at the batch's new offsets (this very
--- batch was applied and its reply lost: a retry must not count it twice), nothing is changed; or
--- {0, field, stored} when a partition's stored offset is neither: another consumer has written that
--- partition since, or Redis lost it. Nothing is changed.
-local offsets, periods, lastBatch = KEYS[1], KEYS[2], KEYS[3]
+-- Returns {1} when applied; {2} when the board period already stands at the batch's new offsets for every
+-- partition (this very write was applied and its reply lost: a retry must not count it twice), nothing is
+-- changed; or {0, field, stored} when a partition's stored offset is neither: another consumer has written that
+-- partition here since, or Redis lost it (a failover that lost a tail, an eviction). Nothing is changed.
+local offsets, ranks, members, held, lastBatch = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local CHUNK = 4000
 
 local function bulk(command, key, list)
@@ -54,31 +55,25 @@ end
 local l = tonumber(ARGV[a])
 local lastBatchArgs = a + 1
 a = a + 1 + 2 * l
-local k = 4
-while a <= #ARGV do
-  local ranks, members, held = KEYS[k], KEYS[k + 1], KEYS[k + 2]
-  redis.call('SADD', periods, ARGV[a])
-  local r, u, g = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  local h, d = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-  a = a + 6
-  local old, add, map, gone, hold, release = {}, {}, {}, {}, {}, {}
-  for i = 1, r do old[i] = ARGV[a]; a = a + 1 end
-  for i = 1, u do
-    add[2 * i - 1], add[2 * i] = ARGV[a], ARGV[a + 1]
-    map[2 * i - 1], map[2 * i] = ARGV[a + 2], ARGV[a + 1]
-    a = a + 3
-  end
-  for i = 1, g do gone[i] = ARGV[a]; a = a + 1 end
-  for i = 1, 2 * h do hold[i] = ARGV[a]; a = a + 1 end
-  for i = 1, d do release[i] = ARGV[a]; a = a + 1 end
-  bulk('ZREM', ranks, old)
-  bulk('ZADD', ranks, add)
-  bulk('HSET', members, map)
-  bulk('HDEL', members, gone)
-  bulk('HSET', held, hold)
-  bulk('HDEL', held, release)
-  k = k + 3
+local r, u, g = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+local h, d = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+a = a + 5
+local old, add, map, gone, hold, release = {}, {}, {}, {}, {}, {}
+for i = 1, r do old[i] = ARGV[a]; a = a + 1 end
+for i = 1, u do
+  add[2 * i - 1], add[2 * i] = ARGV[a], ARGV[a + 1]
+  map[2 * i - 1], map[2 * i] = ARGV[a + 2], ARGV[a + 1]
+  a = a + 3
 end
+for i = 1, g do gone[i] = ARGV[a]; a = a + 1 end
+for i = 1, 2 * h do hold[i] = ARGV[a]; a = a + 1 end
+for i = 1, d do release[i] = ARGV[a]; a = a + 1 end
+bulk('ZREM', ranks, old)
+bulk('ZADD', ranks, add)
+bulk('HSET', members, map)
+bulk('HDEL', members, gone)
+bulk('HSET', held, hold)
+bulk('HDEL', held, release)
 
 a = 2
 for _ = 1, p do

@@ -109,7 +109,21 @@ public final class BatchFolder {
     }
 
     public static Folded fold(List<ScoreEvent> events, Boards boards, LiveState live, Limits limits, long nowMillis) {
-        Folding folding = new Folding(boards, live, limits, nowMillis);
+        return fold(events, boards, live, limits, nowMillis, null);
+    }
+
+    /**
+     * Which events a board period already holds (a replay of a batch that was cut off between two board periods'
+     * writes): those are left out for that board period, as if already applied.
+     */
+    public interface Held {
+        boolean holds(int event, String boardPeriod);
+    }
+
+    /** {@link #fold(List, Boards, LiveState, Limits, long)}, leaving out the events {@code held} says are applied. */
+    public static Folded fold(List<ScoreEvent> events, Boards boards, LiveState live, Limits limits, long nowMillis,
+            Held held) {
+        Folding folding = new Folding(boards, live, limits, nowMillis, held);
         for (int i = 0; i < events.size(); i++) {
             try {
                 folding.take(i, events.get(i));
@@ -136,7 +150,10 @@ public final class BatchFolder {
         /** Per "board@period" of a periodic board: the end of the period, epoch ms. */
         private final Map<String, Long> ends = new HashMap<>();
 
-        Folding(Boards boards, LiveState live, Limits limits, long now) {
+        private final Held held;
+
+        Folding(Boards boards, LiveState live, Limits limits, long now, Held held) {
+            this.held = held;
             this.boards = boards;
             this.live = live;
             this.limits = limits;
@@ -146,6 +163,9 @@ public final class BatchFolder {
         void take(int index, ScoreEvent event) {
             Board board = boards.board(event.board());
             String period = board.periodOf(event.timestamp());
+            if (held != null && held.holds(index, event.board() + "@" + period)) {
+                return;
+            }
             long producedAt = event.recordTimestamp() >= 0 ? event.recordTimestamp() : event.timestamp();
             if (board.period() != Period.NONE) {
                 String bp = event.board() + "@" + period;

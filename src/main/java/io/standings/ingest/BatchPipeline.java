@@ -22,6 +22,7 @@ import io.standings.state.OffsetAdvance;
 import io.standings.store.redis.LastBatch;
 import io.standings.store.redis.RedisBatches;
 import io.standings.state.SnapshotGate;
+import io.standings.state.SlotOffsets;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -48,9 +49,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *   <li>parse and validate every record on its own; bad ones become dead letters (never the batch);</li>
  *   <li>fold the valid events into one net change per (board, period, entity);</li>
  *   <li>park the dead letters on the DLQ topic (before the offsets move past them);</li>
- *   <li>write the changes and the new partition offsets to Redis in one atomic script, fenced on the
- *       offsets the batch continues from (retried with back-off while Redis is away: the stream waits,
- *       it never skips);</li>
+ *   <li>write the changes to Redis, one atomic script per board period (one Redis Cluster slot) carrying the
+ *       offsets that board period then holds, fenced on the ones it continues from, then the partitions' floor
+ *       (retried with back-off while Redis is away: the stream waits, it never skips);</li>
  *   <li>apply the changes to the in-memory index, which serves every read;</li>
  *   <li>publish the changed entities' absolute states to the changelog, for every other instance's memory,
  *       and wait for the broker to have them.</li>
@@ -69,6 +70,7 @@ public class BatchPipeline {
     private final BoardRepository boardStore;
     private final Changelog changelog;
     private final java.util.Optional<String> haltBeforeChangelogEntity;
+    private final java.util.Optional<String> haltBetweenBoardPeriods;
     private final LiveBoards live;
     private final RedisBatches redis;
     private final DeadLetterPublisher deadLetters;
@@ -99,8 +101,10 @@ public class BatchPipeline {
             @ConfigProperty(name = "standings.boards.max-live-periods") int maxLivePeriods,
             @ConfigProperty(name = "standings.boards.max-entries") long maxEntries, Erasures erasures,
             BoardRepository boardStore, Changelog changelog,
-            @ConfigProperty(name = "standings.fault.halt-before-changelog-entity") java.util.Optional<String> haltBeforeChangelogEntity) {
+            @ConfigProperty(name = "standings.fault.halt-before-changelog-entity") java.util.Optional<String> haltBeforeChangelogEntity,
+            @ConfigProperty(name = "standings.fault.halt-between-board-periods") java.util.Optional<String> haltBetweenBoardPeriods) {
         this.haltBeforeChangelogEntity = haltBeforeChangelogEntity;
+        this.haltBetweenBoardPeriods = haltBetweenBoardPeriods;
         this.boardStore = boardStore;
         this.changelog = changelog;
         this.erasures = erasures;
@@ -175,6 +179,16 @@ public class BatchPipeline {
             List<PartitionStates> changelog) {
         List<ScoreChange> changes() {
             return folded.changes();
+        }
+
+        /** The offset the batch moves a board period to for a partition, or null when it does not write it. */
+        Long writes(String boardPeriod, String field) {
+            for (RedisBatches.SlotWrite s : write.slots()) {
+                if (s.boardPeriod().equals(boardPeriod)) {
+                    return s.offsets().get(field);
+                }
+            }
+            return null;
         }
     }
 
@@ -296,6 +310,12 @@ public class BatchPipeline {
         Map<String, Board> batchBoards = new HashMap<>();
         // The partition of each (board, entity) of the batch: its states go to that partition of the changelog.
         Map<String, Integer> partitionOf = new HashMap<>();
+        // Per valid event: its partition and offset, for the board periods that already hold it (a batch cut off
+        // between two board periods' writes is replayed: each board period skips what it holds).
+        List<String> eventFields = new ArrayList<>(records.count());
+        List<Long> eventOffsets = new ArrayList<>(records.count());
+        boolean someHeld = false;
+        SlotOffsets slots = tracker.slotOffsets();
         int skipped = 0;
         int erasedSkipped = 0;
         long oldestTimestamp = Long.MAX_VALUE;
@@ -322,6 +342,9 @@ public class BatchPipeline {
                     }
                     events.add(valid.event());
                     sources.add(record);
+                    eventFields.add(field);
+                    eventOffsets.add(record.offset());
+                    someHeld |= slots.mayHold(field, record.offset());
                     partitionOf.put(valid.event().board() + "/" + valid.event().entity(), tp.partition());
                 } else if (parsed instanceof ParsedRecord.Rejected bad) {
                     rejected.add(new DeadLetter(record, bad));
@@ -339,8 +362,17 @@ public class BatchPipeline {
                 state = overlay;
             }
         }
+        int[] held = new int[1];
+        BatchFolder.Held alreadyHeld = !someHeld ? null : (i, bp) -> {
+            boolean holds = slots.holds(bp, eventFields.get(i), eventOffsets.get(i));
+            if (holds) {
+                held[0]++;
+            }
+            return holds;
+        };
         BatchFolder.Folded folded = BatchFolder.fold(events, batchBoards::get, state,
-                limits, System.currentTimeMillis());
+                limits, System.currentTimeMillis(), alreadyHeld);
+        skipped += held[0];
         for (BatchFolder.Rejection r : folded.rejected()) {
             ScoreEvent event = events.get(r.event());
             rejected.add(new DeadLetter(sources.get(r.event()), new ParsedRecord.Rejected(r.reason(), r.detail(), event.id())));
@@ -366,7 +398,10 @@ public class BatchPipeline {
             lastBatches.put(o.field(), new LastBatch(o.next(), changed));
         }
         RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order(),
-                lastBatches);
+                lastBatches, (bp, field) -> {
+                    Long ahead = pending == null ? null : pending.writes(bp, field);
+                    return ahead != null ? ahead : slots.get(bp, field);
+                });
         return new Prepared(records.count(), skipped, events.size() - folded.rejected().size(), rejected, folded, offsets,
                 write, nextOffsets, oldestTimestamp, unknownBoards, batchBoards, erasedSkipped, changelog);
     }
@@ -407,14 +442,18 @@ public class BatchPipeline {
                     if (context != null) {
                         context.runOnContext(v -> batch.sent.complete(null));
                     }
-                    return redis.apply(p.write());
+                    return haltBetweenBoardPeriodsIfAsked(p.write()).chain(() -> redis.apply(p.write()));
                 })
                         .onFailure(e -> !stopping).invoke(e -> Log.warnf("Redis write failed, retrying: %s", e.getMessage()))
                         .onFailure(e -> !stopping).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
                         .indefinitely())
                 .map(result -> {
                     if (!result.applied()) {
-                        throw new FencedException(result.fencedField(), result.storedOffset(), expectedOffset(p, result));
+                        throw new FencedException(result.boardPeriod(), result.fencedField(), result.storedOffset(),
+                                result.expected());
+                    }
+                    for (RedisBatches.SlotWrite slot : p.write().slots()) {
+                        tracker.slotOffsets().written(slot.boardPeriod(), slot.offsets());
                     }
                     // Counted for the attempt that is applied only: a fenced attempt is prepared and written again.
                     if (usedAhead) {
@@ -462,6 +501,25 @@ public class BatchPipeline {
                 Runtime.getRuntime().halt(137);
             }
         }
+    }
+
+    /**
+     * Fault injection for the crash tests ({@code standings.fault.halt-between-board-periods}, a board id; off by
+     * default): a batch that writes several board periods, one of them of that board, has its first board period
+     * written alone, and the process halts, as a kill -9 would stop it, before the others: the cut the replay must
+     * complete, each board period exactly once.
+     */
+    private Uni<Void> haltBetweenBoardPeriodsIfAsked(RedisBatches.BatchWrite write) {
+        if (haltBetweenBoardPeriods.isEmpty() || write.slots().size() < 2 || write.slots().stream()
+                .noneMatch(s -> BoardPeriods.isPeriodOf(s.boardPeriod(), haltBetweenBoardPeriods.get()))) {
+            return Uni.createFrom().voidItem();
+        }
+        RedisBatches.SlotWrite first = write.slots().get(0);
+        return redis.apply(new RedisBatches.BatchWrite(List.of(first), List.of())).invoke(() -> {
+            Log.warnf("Fault injection: halting after board period %s of a batch, before %s", first.boardPeriod(),
+                    write.slots().subList(1, write.slots().size()).stream().map(RedisBatches.SlotWrite::boardPeriod).toList());
+            Runtime.getRuntime().halt(137);
+        }).replaceWithVoid();
     }
 
     /** Stores the boards auto-created by this batch's events before their scores are written. */
@@ -533,24 +591,15 @@ public class BatchPipeline {
     }
 
 
-    private static Long expectedOffset(Prepared p, RedisBatches.ApplyResult result) {
-        for (OffsetAdvance o : p.offsets()) {
-            if (o.field().equals(result.fencedField())) {
-                return o.expected();
-            }
-        }
-        return null;
-    }
-
     /**
-     * Redis refused a batch: a partition's stored offset is not the one the batch continues from. Nothing was
-     * written.
+     * Redis refused a board period's write: the offset it holds for a partition is not the one the batch continues
+     * from. Nothing of that board period was written (others of the batch may have been: the replay skips them).
      */
     static final class FencedException extends IllegalStateException {
         private final boolean lostState;
 
-        FencedException(String field, String stored, Long expected) {
-            super(describe(field, stored, expected));
+        FencedException(String boardPeriod, String field, String stored, Long expected) {
+            super(describe(boardPeriod, field, stored, expected));
             this.lostState = lostState(stored, expected);
         }
 
@@ -566,8 +615,8 @@ public class BatchPipeline {
             return lostState;
         }
 
-        private static String describe(String field, String stored, Long expected) {
-            return "Fenced: partition " + field + " stands at offset " + (stored == null || stored.isEmpty() ? "none" : stored)
+        private static String describe(String boardPeriod, String field, String stored, Long expected) {
+            return "Fenced: board period " + boardPeriod + " holds partition " + field + " at offset " + (stored == null || stored.isEmpty() ? "none" : stored)
                     + " in Redis, the batch continues from " + (expected == null ? "none" : expected)
                     + (lostState(stored, expected) ? " (Redis lost it)" : " (another consumer wrote it)");
         }

@@ -26,13 +26,27 @@ public final class ChangelogRecords {
 
     public static final String POSITION_KEY = "#position";
     public static final String POSITION_HEADER = "standings-position";
+    /**
+     * On every record of a republish, with the highest offset a board period of its states holds (8 bytes): the states
+     * are what Redis holds now, and the position is the partition's floor, which a replica may hold already; a replica
+     * takes them even so (they are absolute and newer than what it has), and takes no checkpoint until it holds
+     * that offset ({@code PartitionTracker#heldAhead}).
+     */
+    public static final String REPUBLISH_HEADER = "standings-republish";
     private static final byte[] POSITION_KEY_BYTES = POSITION_KEY.getBytes(StandardCharsets.UTF_8);
 
     private ChangelogRecords() {
     }
 
-    /** A decoded changelog record: a state (change non-null) or a position marker. */
-    public record Decoded(long position, ScoreChange change) {
+    /**
+     * A decoded changelog record: a state (change non-null) or a position marker; {@code republished} when it is
+     * part of a new owner's republish of a partition's last batch (header {@value #REPUBLISH_HEADER}).
+     */
+    public record Decoded(long position, ScoreChange change, boolean republished, long heldUpTo) {
+        public Decoded(long position, ScoreChange change) {
+            this(position, change, false, position);
+        }
+
         public boolean isMarker() {
             return change == null;
         }
@@ -65,9 +79,13 @@ public final class ChangelogRecords {
             return null;
         }
         long position = ByteBuffer.wrap(header.value()).getLong();
+        Header republish = headers.lastHeader(REPUBLISH_HEADER);
+        boolean republished = republish != null;
+        long heldUpTo = republish != null && republish.value() != null && republish.value().length == 8
+                ? ByteBuffer.wrap(republish.value()).getLong() : position;
         String text = new String(key, StandardCharsets.UTF_8);
         if (text.equals(POSITION_KEY)) {
-            return new Decoded(position, null);
+            return new Decoded(position, null, republished, heldUpTo);
         }
         int slash = text.indexOf('/');
         int at = text.indexOf('@');
@@ -78,7 +96,7 @@ public final class ChangelogRecords {
         String period = text.substring(at + 1, slash);
         String entity = text.substring(slash + 1);
         if (value == null) {
-            return new Decoded(position, ScoreChange.removal(board, period, entity));
+            return new Decoded(position, ScoreChange.removal(board, period, entity), republished, heldUpTo);
         }
         if (value.length != 16) {
             return null;
@@ -89,6 +107,6 @@ public final class ChangelogRecords {
         if (!Double.isFinite(score)) {
             return null;
         }
-        return new Decoded(position, ScoreChange.upsert(board, period, entity, score, reachedAt));
+        return new Decoded(position, ScoreChange.upsert(board, period, entity, score, reachedAt), republished, heldUpTo);
     }
 }

@@ -87,8 +87,11 @@ public class KafkaChangelog implements Changelog {
         };
         try {
             for (PartitionStates p : batch) {
-                RecordHeaders headers = new RecordHeaders(
-                        new RecordHeader[] { new RecordHeader(ChangelogRecords.POSITION_HEADER, ChangelogRecords.long8(p.position())) });
+                RecordHeader position = new RecordHeader(ChangelogRecords.POSITION_HEADER, ChangelogRecords.long8(p.position()));
+                RecordHeaders headers = new RecordHeaders(p.republished()
+                        ? new RecordHeader[] { position,
+                                new RecordHeader(ChangelogRecords.REPUBLISH_HEADER, ChangelogRecords.long8(p.heldUpTo())) }
+                        : new RecordHeader[] { position });
                 headers.setReadOnly();
                 for (ScoreChange state : p.states()) {
                     producer.send(new ProducerRecord<>(topic, p.partition(), null, ChangelogRecords.key(state),

@@ -12,6 +12,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import io.standings.state.AppliedPositions;
 import io.standings.state.OffsetAdvance;
+import io.standings.state.SlotOffsets;
 import io.standings.store.redis.RedisReads;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
@@ -79,6 +80,8 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     /** Newly assigned partitions whose stored offset memory does not hold yet, with that offset (see {@link #awaitCaughtUp}). */
     private final Map<String, Long> catchingUp = new ConcurrentHashMap<>();
     private final Map<String, Long> settleAt = new ConcurrentHashMap<>();
+    /** What each board period's slot holds for the owned partitions (the fences of the Redis writes). */
+    private final SlotOffsets slots = new SlotOffsets();
     private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
 
     /** The first record to accept after a reset: the first with {@code from <= offset <= upTo}. */
@@ -103,9 +106,9 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         if (partitions.isEmpty()) {
             return;
         }
-        Map<String, Long> stored;
+        RedisReads.StoredOffsets stored;
         try {
-            stored = redis.offsets().await().atMost(REDIS_TIMEOUT);
+            stored = redis.storedOffsets(slots.periods()).await().atMost(REDIS_TIMEOUT);
         } catch (RuntimeException e) {
             consumer.pause(partitions);
             unpositioned.addAll(partitions);
@@ -116,8 +119,14 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         position(consumer, partitions, stored);
     }
 
-    /** Seeks newly assigned partitions after their stored offsets and takes them as owned. */
-    private void position(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, Map<String, Long> stored) {
+    /**
+     * Seeks newly assigned partitions after their floor, takes them as owned, and takes what each board period holds
+     * of them as the fences of the next writes.
+     */
+    private void position(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, RedisReads.StoredOffsets offsets) {
+        List<String> fields = partitions.stream().map(tp -> BoardPeriods.partition(tp.topic(), tp.partition())).toList();
+        slots.load(fields, offsets.byPeriod());
+        Map<String, Long> stored = offsets.floor();
         Map<TopicPartition, Long> logStarts = logStarts(consumer, partitions);
         Map<TopicPartition, Long> logEnds = logEnds(consumer, partitions);
         for (TopicPartition tp : partitions) {
@@ -169,7 +178,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         if (consumer == null) {
             return Uni.createFrom().voidItem();
         }
-        return redis.offsets().ifNoItem().after(REDIS_TIMEOUT).fail()
+        return redis.storedOffsets(slots.periods()).ifNoItem().after(REDIS_TIMEOUT).fail()
                 .chain(stored -> consumer.runOnPollingThread(c -> {
                     List<TopicPartition> ready = new ArrayList<>();
                     for (TopicPartition tp : List.copyOf(unpositioned)) {
@@ -191,6 +200,7 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         owned.removeAll(partitions);
+        slots.forget(partitions.stream().map(tp -> BoardPeriods.partition(tp.topic(), tp.partition())).toList());
         assignedSince.removeAll(partitions);
         partitions.forEach(tp -> catchingUp.remove(BoardPeriods.partition(tp.topic(), tp.partition())));
         unpositioned.removeAll(partitions);
@@ -341,6 +351,20 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
         }
     }
 
+    /** What each board period's slot holds for the owned partitions (the fences of the Redis writes). */
+    public SlotOffsets slotOffsets() {
+        return slots;
+    }
+
+    /** Memory was rebuilt from Redis, whose board periods hold these offsets: the fences of the owned partitions. */
+    public void slotsRead(Map<String, Map<String, Long>> byPeriod) {
+        slots.load(ownedFields(), byPeriod);
+    }
+
+    private List<String> ownedFields() {
+        return owned.stream().map(tp -> BoardPeriods.partition(tp.topic(), tp.partition())).toList();
+    }
+
     /** Takes the offsets a rebuild reflects as the known ones. */
     public void rebuilt(Map<String, Long> offsets) {
         catchingUp.clear();
@@ -358,12 +382,20 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
      * position yet. Called under the gate.
      */
     public boolean replicates(String field, long position) {
+        return replicates(field, position, false);
+    }
+
+    /**
+     * {@link #replicates(String, long)}; a republish (the states Redis holds now, at the partition's floor) is taken
+     * at a position memory already holds too.
+     */
+    public boolean replicates(String field, long position, boolean republished) {
         Long target = catchingUp.get(field);
         if (target != null ? position > target : owns(field)) {
             return false; // consumed here (up to a catching-up partition's stored offset, the changelog still serves)
         }
         Long last = known.get(field);
-        return last == null || position > last;
+        return last == null || position > last || (republished && position == last);
     }
 
     /** Memory holds the partition's batch up to {@code position}, from the changelog. Called under the gate. */
@@ -387,6 +419,14 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
     public void rebuildReadUpTo(Map<String, Long> offsetsAfter) {
         settleAt.clear();
         settleAt.putAll(offsetsAfter);
+    }
+
+    /**
+     * Memory holds states of the partition past its position, up to {@code offset} (a republish of a batch cut off
+     * between two board periods): until the position reaches it, memory is not one moment ({@link #settled}).
+     */
+    public void heldAhead(String field, long offset) {
+        settleAt.merge(field, offset, Math::max);
     }
 
     /** Whether memory's scores and positions are one moment (not right after a rebuild, before the changelog caught up). */

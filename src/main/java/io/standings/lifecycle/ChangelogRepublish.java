@@ -1,5 +1,7 @@
 package io.standings.lifecycle;
 
+import io.standings.state.LiveBoards;
+
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.standings.state.SnapshotGate;
@@ -26,8 +28,8 @@ import org.apache.kafka.common.TopicPartition;
  * batch and waits for the broker before it writes the next one, so only a partition's last batch can be in Redis
  * and missing from the changelog (its owner died in between). Whoever is assigned a partition — another instance,
  * or the same one restarted — therefore republishes the current states of the entities that batch changed
- * (Redis keeps the list with the batch: {@link LastBatch}) before it writes a batch of its own. A state published
- * twice is harmless: it is absolute.
+ * (Redis keeps the list with each board period's write: {@link LastBatch}) before it writes a batch of its own. A
+ * state published twice is harmless: it is absolute.
  */
 @ApplicationScoped
 public class ChangelogRepublish {
@@ -40,9 +42,11 @@ public class ChangelogRepublish {
 
     private final SnapshotGate gate;
     private final IngestStartup startup;
+    private final LiveBoards live;
 
     public ChangelogRepublish(PartitionTracker tracker, RedisReads redis, Changelog changelog, BoardRegistry boards,
-            BoardCatalog catalog, SnapshotGate gate, IngestStartup startup) {
+            BoardCatalog catalog, SnapshotGate gate, IngestStartup startup, LiveBoards live) {
+        this.live = live;
         this.gate = gate;
         this.startup = startup;
         this.tracker = tracker;
@@ -67,20 +71,32 @@ public class ChangelogRepublish {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    /** Republishes the last batch of every partition assigned since; called under the gate, before a batch. */
+    /**
+     * Republishes the last batch of every partition assigned since; called under the gate, before a batch. The states
+     * are what Redis holds now of every entity a last batch changed, in any board period; memory takes them too (a
+     * batch cut off between two board periods' writes is in Redis for some of them and in no changelog), and they go
+     * out at the partition's floor, marked as a republish so that replicas already at the floor take them as well.
+     */
     public Uni<Void> assignedPartitions() {
         List<TopicPartition> assigned = tracker.assignedNotRepublished();
         if (assigned.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         List<String> fields = assigned.stream().map(tp -> BoardPeriods.partition(tp.topic(), tp.partition())).toList();
-        return redis.lastBatches(fields).chain(found -> {
+        return redis.periods().chain(listed -> {
+            Set<String> periods = new HashSet<>(listed);
+            periods.addAll(live.indexes().keySet());
+            return redis.lastBatches(periods, fields);
+        }).chain(found -> {
             Set<String> boardIds = new HashSet<>();
-            found.values().forEach(b -> b.changed().forEach(c -> boardIds.add(BoardPeriods.boardOf(c.boardPeriod()))));
+            found.values().forEach(batches -> batches.forEach(b -> b.changed()
+                    .forEach(c -> boardIds.add(BoardPeriods.boardOf(c.boardPeriod())))));
             return catalog.learn(boardIds).replaceWith(found);
-        }).chain(found -> Multi.createFrom().iterable(found.entrySet())
-                .onItem().transformToUniAndConcatenate(this::statesOf)
-                .collect().asList())
+        }).chain(found -> redis.offsets().chain(floor -> Multi.createFrom().iterable(found.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> statesOf(e.getKey(), e.getValue(), floor.get(e.getKey())))
+                .collect().asList()))
+                .invoke(batch -> batch.forEach(p -> live.apply(p.states(),
+                        id -> boards.find(id).map(Board::order).orElseThrow())))
                 .chain(batch -> changelog.publish(batch).invoke(() -> {
                     tracker.republished(assigned);
                     if (!batch.isEmpty()) {
@@ -91,11 +107,18 @@ public class ChangelogRepublish {
                 }));
     }
 
-    private Uni<PartitionStates> statesOf(Map.Entry<String, LastBatch> entry) {
-        String field = entry.getKey();
+    private Uni<PartitionStates> statesOf(String field, List<LastBatch> batches, Long floor) {
         int partition = Integer.parseInt(field.substring(field.lastIndexOf('/') + 1));
-        LastBatch last = entry.getValue();
-        return redis.currentStates(last.changed(), id -> boards.find(id).map(Board::order).orElse(null))
-                .map(states -> new PartitionStates(partition, last.offset(), new ArrayList<>(states)));
+        Set<LastBatch.Changed> changed = new java.util.LinkedHashSet<>();
+        batches.forEach(b -> changed.addAll(b.changed()));
+        long position = floor == null ? -1 : floor;
+        long heldUpTo = Math.max(position, batches.stream().mapToLong(LastBatch::offset).max().orElse(position));
+        return redis.currentStates(new ArrayList<>(changed), id -> boards.find(id).map(Board::order).orElse(null))
+                .map(states -> {
+                    if (heldUpTo > position) {
+                        tracker.heldAhead(field, heldUpTo); // memory takes these states: no checkpoint until replayed
+                    }
+                    return new PartitionStates(partition, position, new ArrayList<>(states), true, heldUpTo);
+                });
     }
 }

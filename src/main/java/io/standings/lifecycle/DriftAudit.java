@@ -79,7 +79,7 @@ public class DriftAudit {
         if (snap.redisComparable()) {
             for (PeriodSnapshot p : snap.periods.values()) {
                 RedisReads.PeriodView v = snap.redis.periods().get(p.boardPeriod());
-                if (v != null && !sameInRedis(p, v)) {
+                if (snap.redisComparable(v) && !sameInRedis(p, v)) {
                     redisDrift.add(p.boardPeriod());
                     Log.warnf("Drift: Redis %s holds %d entries (members %d), memory %d; repairing from memory",
                             p.boardPeriod(), v.ranked(), v.members(), p.size());

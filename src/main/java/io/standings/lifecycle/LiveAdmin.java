@@ -1,5 +1,7 @@
 package io.standings.lifecycle;
 
+import io.standings.ingest.PartitionTracker;
+
 import io.standings.ingest.AdminChange;
 import io.standings.ingest.AdminChangePublisher;
 import io.standings.state.BoardPeriods;
@@ -50,8 +52,11 @@ public class LiveAdmin {
 
     private final AdminChangePublisher control;
 
+    private final PartitionTracker tracker;
+
     public LiveAdmin(SnapshotGate gate, LiveBoards live, RedisWrites redis, BoardRegistry boards, BoardCatalog catalog,
-            Erasures erasures, QuarantineMarks marks, AdminChangePublisher control) {
+            Erasures erasures, QuarantineMarks marks, AdminChangePublisher control, PartitionTracker tracker) {
+        this.tracker = tracker;
         this.control = control;
         this.erasures = erasures;
         this.marks = marks;
@@ -87,6 +92,7 @@ public class LiveAdmin {
                     .chain(() -> redis.deleteBoard(id))
                     .invoke(() -> {
                         live.removeBoard(id);
+                        tracker.slotOffsets().removedBoard(id);
                         live.notifyChanged(Set.of(id));
                     })
                     .replaceWith(true);
@@ -177,6 +183,7 @@ public class LiveAdmin {
             case BOARD_DELETED -> gate.run(() -> {
                 boards.remove(change.board());
                 live.removeBoard(change.board());
+                tracker.slotOffsets().removedBoard(change.board());
                 live.notifyChanged(Set.of(change.board()));
                 return Uni.createFrom().voidItem();
             });

@@ -26,8 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Rebuilds the in-memory indexes from Redis: at start-up (before the service reports ready) and when
- * this instance is assigned partitions that another consumer wrote since. The partition offsets are read
- * BEFORE the sorted sets, so the indexes are at least as new as the offsets returned with them.
+ * this instance is assigned partitions that another consumer wrote since. The offsets (the partitions' floor and
+ * what each board period holds) are read BEFORE the sorted sets, so the indexes are at least as new as the offsets
+ * returned with them.
  */
 @ApplicationScoped
 public class MemoryRebuild {
@@ -67,7 +68,9 @@ public class MemoryRebuild {
     /** Rebuilds every index and returns the partition offsets ("topic/partition" → last applied) it reflects. */
     public Uni<Map<String, Long>> rebuild() {
         long started = System.nanoTime();
-        return redis.offsets().chain(offsets -> redis.quarantined().chain(quarantined -> redis.periods()
+        return redis.storedOffsets(live.indexes().keySet()).invoke(stored -> tracker.slotsRead(stored.byPeriod()))
+                .map(RedisReads.StoredOffsets::floor)
+                .chain(offsets -> redis.quarantined().chain(quarantined -> redis.periods()
                 .call(this::lookUpUnknownBoards).chain(periods -> {
             Map<String, RankIndex> rebuilt = new ConcurrentHashMap<>();
             Map<String, Map<String, Entry>> held = new ConcurrentHashMap<>();

@@ -38,4 +38,22 @@ final class ReconcileSnapshot {
     boolean redisComparable() {
         return redis != null && redis.offsets().equals(offsets);
     }
+
+    /**
+     * Whether Redis's board period can be compared with memory's: the floors are memory's offsets, and the board
+     * period holds no partition past what memory holds (a batch cut off between two board periods leaves one ahead
+     * of the floor until the replay completes it; memory has not seen that part yet).
+     */
+    boolean redisComparable(io.standings.store.redis.RedisReads.PeriodView view) {
+        if (!redisComparable() || view == null) {
+            return false;
+        }
+        for (Map.Entry<String, Long> e : view.offsets().entrySet()) {
+            Long held = offsets.get(e.getKey());
+            if (held == null || e.getValue() > held) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

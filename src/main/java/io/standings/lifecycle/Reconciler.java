@@ -321,6 +321,7 @@ public class Reconciler {
             if (periodRules.released(PeriodRules.endMillis(board, p.period()), now)) {
                 chain = chain.chain(() -> gate.run(() -> {
                     live.releasePeriod(p.boardPeriod());
+                    tracker.slotOffsets().removed(p.boardPeriod());
                     return redisWrites.releasePeriod(p.boardPeriod());
                 })).chain(() -> writer.markReleased(p.board(), p.period()))
                         .invoke(() -> Log.infof("Released closed period %s from memory and Redis", p.boardPeriod()));

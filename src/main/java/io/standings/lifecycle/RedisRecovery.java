@@ -163,6 +163,9 @@ public class RedisRecovery implements HealthCheck {
                 .chain(cp -> restoreRedis(cp).replaceWith(cp))
                 .chain(cp -> {
                     resetMemory(cp);
+                    Map<String, Map<String, Long>> slots = new HashMap<>();
+                    restoredPeriods(cp).forEach(bp -> slots.put(bp, cp.offsets()));
+                    tracker.slotOffsets().replaceAll(slots);
                     return tracker.resetTo(cp.offsets());
                 })
                 .invoke(() -> {
@@ -224,8 +227,15 @@ public class RedisRecovery implements HealthCheck {
                 }).collect().last())
                 .chain(() -> redis.writeQuarantine(cp.quarantine().quarantined(), cp.quarantine().held(),
                         bp -> boards.find(BoardPeriods.boardOf(bp)).map(Board::order).orElse(null)))
-                .chain(() -> redis.writeOffsets(cp.offsets()))
+                .chain(() -> redis.writeOffsets(cp.offsets(), restoredPeriods(cp)))
                 .chain(redis::setMarker);
+    }
+
+    /** The board periods a restore writes: each holds every partition at the checkpoint's offsets. */
+    private static java.util.Set<String> restoredPeriods(CheckpointReader.Checkpoint cp) {
+        java.util.Set<String> periods = new java.util.LinkedHashSet<>(cp.periods().keySet());
+        periods.addAll(cp.quarantine().held().keySet());
+        return periods;
     }
 
     private void resetMemory(CheckpointReader.Checkpoint cp) {

@@ -355,9 +355,12 @@ public class ReplicaFollower implements HealthCheck {
                 unreadable(r);
             } else if (d.isMarker()) {
                 pendingFrom.remove(partition);
-                if (tracker.replicates(field, d.position())) {
+                if (tracker.replicates(field, d.position(), d.republished())) {
                     applyStates(batch);
                     tracker.replicated(field, d.position());
+                    if (d.heldUpTo() > d.position()) {
+                        tracker.heldAhead(field, d.heldUpTo());
+                    }
                     if (r.timestamp() > 0) {
                         delay.record(Math.max(0, System.currentTimeMillis() - r.timestamp()), TimeUnit.MILLISECONDS);
                     }
@@ -365,7 +368,8 @@ public class ReplicaFollower implements HealthCheck {
                     skippedStates.increment(batch.size());
                 }
                 batch.clear();
-            } else if (tracker.replicates(field, d.position()) && boards.find(d.change().board()).isPresent()) {
+            } else if (tracker.replicates(field, d.position(), d.republished())
+                    && boards.find(d.change().board()).isPresent()) {
                 pendingFrom.putIfAbsent(partition, r.offset());
                 batch.add(d.change());
             } else {

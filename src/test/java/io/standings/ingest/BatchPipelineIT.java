@@ -129,7 +129,7 @@ class BatchPipelineIT {
     @BeforeAll
     static void connect() {
         vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, ServerLocator.servers().redisUri());
+        redis = Redis.createClient(vertx, ServerLocator.servers().redisOptions());
         probe = new RedisProbe(ServerLocator.servers().redisUri());
     }
 
@@ -180,7 +180,7 @@ class BatchPipelineIT {
         gate = new SnapshotGate();
         pipeline = new BatchPipeline(boards, live, batches, new DeadLetterPublisher(deadLetterTopic, registry), tracker, keeper,
                 registry, 16384, gate, new PeriodRules(Duration.ofMinutes(5), Duration.ofDays(7)), Duration.ofMinutes(5), 100,
-                10_000_000L, new Erasures(), null, changelog, Optional.empty());
+                10_000_000L, new Erasures(), null, changelog, Optional.empty(), Optional.empty());
         context = vertx.getDelegate().getOrCreateContext();
     }
 
@@ -234,7 +234,7 @@ class BatchPipelineIT {
         @Override
         public Uni<ApplyResult> apply(BatchWrite write) {
             CompletableFuture<Void> held = hold;
-            if (!write.keys().isEmpty()) {
+            if (!write.slots().isEmpty()) {
                 scripts.incrementAndGet(); // a batch with nothing to write sends no script
             }
             return super.apply(write).call(() -> Uni.createFrom().completionStage(held));
@@ -349,12 +349,27 @@ class BatchPipelineIT {
         public Uni<Void> afterFence(boolean lostState, String why) {
             fences.add(new Fence(lostState, why, dump()));
             if (!lostState) {
-                return reads.offsets().invoke(tracker::rebuilt).replaceWithVoid();
+                return reads.storedOffsets(List.of()).invoke(stored -> {
+                    tracker.rebuilt(stored.floor());
+                    tracker.slotsRead(stored.byPeriod());
+                }).replaceWithVoid();
             }
             io.vertx.mutiny.redis.client.Request restore = io.vertx.mutiny.redis.client.Request
                     .cmd(io.vertx.mutiny.redis.client.Command.HSET).arg(keys.offsets());
             tracker.knownOffsets().forEach((field, offset) -> restore.arg(field).arg(Long.toString(offset)));
-            return redis.send(restore).replaceWithVoid();
+            Uni<Void> chain = redis.send(restore).replaceWithVoid();
+            for (String bp : tracker.slotOffsets().periods()) {
+                io.vertx.mutiny.redis.client.Request slot = io.vertx.mutiny.redis.client.Request
+                        .cmd(io.vertx.mutiny.redis.client.Command.HSET).arg(keys.periodOffsets(bp));
+                tracker.knownOffsets().keySet().forEach(field -> {
+                    Long held = tracker.slotOffsets().get(bp, field);
+                    if (held != null) {
+                        slot.arg(field).arg(Long.toString(held));
+                    }
+                });
+                chain = chain.chain(() -> redis.send(slot)).replaceWithVoid();
+            }
+            return chain;
         }
     }
 
@@ -828,6 +843,16 @@ class BatchPipelineIT {
         return events;
     }
 
+    /**
+     * What another consumer that applied the partition up to {@code offset} leaves in Redis, scores aside: the floor
+     * and every board period at that offset.
+     */
+    private void otherConsumerMoved(String field, long offset) {
+        probe.send(Request.cmd(Command.HSET).arg(keys.offsets()).arg(field).arg(Long.toString(offset)));
+        probe.smembers(keys.periods()).forEach(bp -> probe.send(Request.cmd(Command.HSET).arg(keys.periodOffsets(bp))
+                .arg(field).arg(Long.toString(offset))));
+    }
+
     @Test
     void aBatchFencedByAnOffsetRedisHoldsAheadAsksToResyncNotToRestoreAndAppliesOnlyWhatFollows() throws Exception {
         List<Sent> first = randomEvents(new Random(3), 60);
@@ -838,7 +863,7 @@ class BatchPipelineIT {
         String field = target.field();
         long applied = target.record.offset();
         // another consumer applied five more records of the partition meanwhile
-        probe.send(Request.cmd(Command.HSET).arg(keys.offsets()).arg(field).arg(Long.toString(applied + 5)));
+        otherConsumerMoved(field, applied + 5);
         Map<String, Object> redisBefore = dump();
 
         List<Sent> onTarget = eventsOf("arena", "fenced", 10);
@@ -877,7 +902,7 @@ class BatchPipelineIT {
         second.called().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> Long.toString(last).equals(probe.hgetall(keys.offsets()).get(field)));
         // another consumer applies three more records of the partition before n+1 is written
-        probe.send(Request.cmd(Command.HSET).arg(keys.offsets()).arg(field).arg(Long.toString(last + 3)));
+        otherConsumerMoved(field, last + 3);
         batches.release(context);
         second.sent().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         settle();
@@ -903,7 +928,9 @@ class BatchPipelineIT {
         take(first);
         take(List.of(target));
         String field = target.field();
+        // Redis loses the partition's offsets: its floor and what every board period holds of it
         probe.send(Request.cmd(Command.HDEL).arg(keys.offsets()).arg(field));
+        probe.smembers(keys.periods()).forEach(bp -> probe.send(Request.cmd(Command.HDEL).arg(keys.periodOffsets(bp)).arg(field)));
         Map<String, Object> redisBefore = dump();
 
         List<Sent> batch = new ArrayList<>(eventsOf("arena", "fenced", 10));

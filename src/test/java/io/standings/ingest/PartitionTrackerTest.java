@@ -57,6 +57,11 @@ class PartitionTrackerTest {
             }
             return Uni.createFrom().item(Map.copyOf(offsets));
         }
+
+        @Override
+        public Uni<RedisReads.StoredOffsets> storedOffsets(java.util.Collection<String> alsoPeriods) {
+            return offsets().map(floor -> new RedisReads.StoredOffsets(floor, Map.of()));
+        }
     }
 
     /** Kafka assigns the partitions (log starts as given) and the tracker is told, as in a rebalance. */

@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Test;
  * run, not all of them.
  *
  * <ul>
- *   <li>The offsets hash, in the middle of a stream of {@code incr} events: the next batch is fenced with its
- *       offsets missing, which is a Redis loss, recovered from the PostgreSQL checkpoint and Kafka's replay; memory,
- *       Redis and PostgreSQL end at the reference.</li>
+ *   <li>A board period's offsets hash (the offsets its slot holds), in the middle of a stream of {@code incr}
+ *       events: the next write of that board period is fenced with its offsets missing, which is a Redis loss,
+ *       recovered from the PostgreSQL checkpoint and Kafka's replay; memory, Redis and PostgreSQL end at the
+ *       reference.</li>
  *   <li>One board period's {@code :ranks} sorted set: nothing in the ingest reads it, so the reconciler's audit must
  *       find the drift (memory vs Redis) and repair it from memory.</li>
  * </ul>
@@ -58,7 +59,7 @@ class RedisPartialLossIT {
     LiveBoards live;
 
     @Test
-    void anEvictedOffsetsHashIsRecoveredFromTheCheckpointWithNothingLostOrCountedTwice() throws Exception {
+    void anEvictedBoardPeriodOffsetsHashIsRecoveredFromTheCheckpointWithNothingLostOrCountedTwice() throws Exception {
         String board = "evicted";
         TestRun.putBoard(board, "{\"order\":\"desc\",\"ties\":\"competition\",\"operator\":\"incr\"}");
         long seed = System.nanoTime();
@@ -72,10 +73,11 @@ class RedisPartialLossIT {
         ServiceProcess.sleep(1000); // events after the checkpoint, to be replayed
         long recoveries = recovery.recoveries();
         try (RedisProbe redis = new RedisProbe(run.servers().redisUri())) {
-            assertThat(redis.send(Request.cmd(Command.DEL).arg(keys.offsets())).toInteger()).as("offsets deleted").isEqualTo(1);
+            assertThat(redis.send(Request.cmd(Command.DEL).arg(keys.periodOffsets(board + "@all"))).toInteger())
+                    .as("offsets deleted").isEqualTo(1);
             assertThat(redis.send(Request.cmd(Command.EXISTS).arg(keys.marker())).toInteger()).as("marker kept").isEqualTo(1);
         }
-        System.out.printf("[partial-loss-test] offsets hash deleted after %d events%n", stream.produced());
+        System.out.printf("[partial-loss-test] the board period's offsets hash deleted after %d events%n", stream.produced());
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> recovery.recoveries() > recoveries);
         ServiceProcess.sleep(1000); // the stream goes on after the recovery

@@ -59,6 +59,7 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
         config.put("standings.control.topic", run.controlTopic());
         config.put("mp.messaging.incoming.score-events.group.id", run.consumerGroup());
         config.put("quarkus.redis.hosts", servers.redisUri());
+        config.put("quarkus.redis.client-type", servers.redisClientType());
         config.put("standings.redis.key-prefix", run.redisPrefix());
         config.put("quarkus.datasource.username", servers.pgUser());
         config.put("quarkus.datasource.password", servers.pgPassword());
@@ -74,6 +75,11 @@ public class RealServices implements QuarkusTestResourceLifecycleManager {
             proxy = new TcpProxy(servers.pgHost(), servers.pgPort()).start();
             config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + proxy.port() + "/"
                     + servers.pgDatabase() + "?search_path=" + run.schema());
+        }
+        if (redisProxy && servers.redisCluster()) {
+            // A cluster client reaches every node at the address the cluster announces: a proxy in front of one seed
+            // node is bypassed. These tests cut or delay one standalone Redis; they run against it alone.
+            throw new IllegalStateException("the Redis fault proxy needs a standalone Redis, not a cluster");
         }
         if (redisProxy) {
             redisFaults = RedisFaultProxy.forUri(servers.redisUri()).start();

@@ -20,9 +20,31 @@ public final class RedisProbe implements AutoCloseable {
 
     private final Vertx vertx = Vertx.vertx();
     private final Redis redis;
+    private final boolean cluster;
 
+    /** A probe of the Redis of {@code uri}: one redis:// URI, or a cluster's seed nodes separated by commas. */
     public RedisProbe(String uri) {
-        this.redis = Redis.createClient(vertx, uri);
+        this.redis = Redis.createClient(vertx, Servers.redisOptions(uri));
+        this.cluster = uri.contains(",");
+    }
+
+    /**
+     * Every key under {@code prefix}: SCAN on a single Redis, KEYS on a cluster (the client sends it to every primary
+     * and joins the answers; SCAN's cursor belongs to one node).
+     */
+    public java.util.Set<String> keys(String prefix) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        if (cluster) {
+            send(Request.cmd(Command.KEYS).arg(prefix + "*")).forEach(k -> keys.add(k.toString()));
+            return keys;
+        }
+        String cursor = "0";
+        do {
+            Response page = send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000));
+            cursor = page.get(0).toString();
+            page.get(1).forEach(k -> keys.add(k.toString()));
+        } while (!"0".equals(cursor));
+        return keys;
     }
 
     public Response send(Request request) {
@@ -69,39 +91,23 @@ public final class RedisProbe implements AutoCloseable {
         return result;
     }
 
-    /** Deletes every key under {@code prefix}. */
+    /** Deletes every key under {@code prefix} (one key per command: on a cluster they lie in different slots). */
     public void deleteAll(String prefix) {
-        String cursor = "0";
-        do {
-            Response page = send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000));
-            cursor = page.get(0).toString();
-            Response found = page.get(1);
-            if (found.size() > 0) {
-                Request del = Request.cmd(Command.DEL);
-                found.forEach(k -> del.arg(k.toString()));
-                send(del);
-            }
-        } while (!"0".equals(cursor));
+        keys(prefix).forEach(key -> send(Request.cmd(Command.UNLINK).arg(key)));
     }
 
     /** Every key under {@code prefix} with its content (zset members, hash fields, set members; else its type). */
     public Map<String, Object> dump(String prefix) {
         Map<String, Object> all = new java.util.TreeMap<>();
-        String cursor = "0";
-        do {
-            Response page = send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000));
-            cursor = page.get(0).toString();
-            page.get(1).forEach(k -> {
-                String key = k.toString();
-                String type = send(Request.cmd(Command.TYPE).arg(key)).toString();
-                all.put(key, switch (type) {
-                    case "zset" -> zrange(key);
-                    case "hash" -> new java.util.TreeMap<>(hgetall(key));
-                    case "set" -> new java.util.TreeSet<>(smembers(key));
-                    default -> type;
-                });
+        keys(prefix).forEach(key -> {
+            String type = send(Request.cmd(Command.TYPE).arg(key)).toString();
+            all.put(key, switch (type) {
+                case "zset" -> zrange(key);
+                case "hash" -> new java.util.TreeMap<>(hgetall(key));
+                case "set" -> new java.util.TreeSet<>(smembers(key));
+                default -> type;
             });
-        } while (!"0".equals(cursor));
+        });
         return all;
     }
 

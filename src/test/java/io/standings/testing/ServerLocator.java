@@ -46,7 +46,27 @@ public final class ServerLocator {
         return servers;
     }
 
+    /**
+     * {@code -Dstandings.test.redis=cluster} (the Maven build's {@code redis-cluster-it} execution) runs the tests
+     * against a Redis Cluster: {@code STANDINGS_TEST_REDIS_CLUSTER} (seed URIs, comma-separated), else the local one
+     * of {@code deploy/local/up --redis-cluster} (127.0.0.1:7000-7005), started when it does not answer.
+     */
     private static Servers locate() {
+        Servers found = locateServers();
+        if (!"cluster".equals(System.getProperty("standings.test.redis", "standalone"))) {
+            return found;
+        }
+        String seeds = env("STANDINGS_TEST_REDIS_CLUSTER", LOCAL_CLUSTER);
+        if (seeds.equals(LOCAL_CLUSTER) && !listening("127.0.0.1", 7000)) {
+            runUp("--services-only", "--redis-cluster");
+        }
+        return new Servers(found.origin() + " with Redis Cluster", found.kafkaBootstrap(), seeds, found.pgHost(),
+                found.pgPort(), found.pgDatabase(), found.pgUser(), found.pgPassword());
+    }
+
+    private static final String LOCAL_CLUSTER = "redis://127.0.0.1:7000,redis://127.0.0.1:7001,redis://127.0.0.1:7002";
+
+    private static Servers locateServers() {
         String kafka = System.getenv("STANDINGS_TEST_KAFKA");
         String redis = System.getenv("STANDINGS_TEST_REDIS");
         String pg = System.getenv("STANDINGS_TEST_PG");
@@ -117,14 +137,20 @@ public final class ServerLocator {
     }
 
     private static void startLocalServices(List<String> missing) {
+        System.out.printf("[standings-tests] missing %s%n", missing);
+        runUp("--services-only");
+    }
+
+    private static void runUp(String... options) {
         Path up = projectRoot().resolve("deploy/local/up");
         if (!Files.isExecutable(up)) {
             return;
         }
-        System.out.printf("[standings-tests] missing %s: running %s --services-only%n", missing, up);
+        System.out.printf("[standings-tests] running %s %s%n", up, String.join(" ", options));
         try {
-            Process process = new ProcessBuilder("bash", up.toString(), "--services-only")
-                    .directory(projectRoot().toFile()).inheritIO().start();
+            List<String> command = new ArrayList<>(List.of("bash", up.toString()));
+            command.addAll(List.of(options));
+            Process process = new ProcessBuilder(command).directory(projectRoot().toFile()).inheritIO().start();
             if (!process.waitFor(10, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
             }

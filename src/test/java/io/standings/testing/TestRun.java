@@ -280,28 +280,12 @@ public final class TestRun implements AutoCloseable {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap()));
     }
 
-    /** SCAN + UNLINK every key under the prefix, so test classes never see each other's data. */
+    /** Deletes every key under the prefix, so test classes never see each other's data. */
     static void deleteRedisKeys(String uri, String prefix) {
-        Vertx vertx = Vertx.vertx();
-        try {
-            Redis redis = Redis.createClient(vertx, uri);
-            String cursor = "0";
-            do {
-                Response page = redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*")
-                        .arg("COUNT").arg(1000)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-                cursor = page.get(0).toString();
-                Response keys = page.get(1);
-                if (keys.size() > 0) {
-                    Request unlink = Request.cmd(Command.UNLINK);
-                    keys.forEach(k -> unlink.arg(k.toString()));
-                    redis.send(unlink).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-                }
-            } while (!"0".equals(cursor));
-            redis.close();
+        try (RedisProbe redis = new RedisProbe(uri)) {
+            redis.deleteAll(prefix);
         } catch (Exception e) {
             System.out.printf("[standings-tests] could not delete Redis keys %s*: %s%n", prefix, e);
-        } finally {
-            vertx.close();
         }
     }
 
@@ -314,6 +298,7 @@ public final class TestRun implements AutoCloseable {
         env.put("STANDINGS_CONTROL_TOPIC", controlTopic());
         env.put("STANDINGS_CONSUMER_GROUP", consumerGroup());
         env.put("REDIS_URL", servers.redisUri());
+        env.put("REDIS_CLIENT_TYPE", servers.redisClientType());
         env.put("STANDINGS_REDIS_PREFIX", redisPrefix());
         env.put("PG_USER", servers.pgUser());
         env.put("PG_PASSWORD", servers.pgPassword());

@@ -1,6 +1,7 @@
 package io.standings.store.redis;
 
 import io.standings.state.BoardPeriods;
+import java.util.List;
 
 /**
  * The Redis key layout (docs/redis-layout.md; other services read it). All keys of one board period
@@ -10,9 +11,12 @@ import io.standings.state.BoardPeriods;
  * {prefix}{board@period}:ranks    sorted set  member = {@link MemberCodec member}, score = rank score
  * {prefix}{board@period}:members  hash        entity id -> its member in :ranks
  * {prefix}{board@period}:held     hash        quarantined entity id -> "rank-score member" (out of :ranks)
+ * {prefix}{board@period}:offsets  hash        "topic/partition" -> last offset of the last batch that wrote this
+ *                                             board period (the fence and the exactly-once of its slot)
+ * {prefix}{board@period}:last-batch hash      "topic/partition" -> what its last batch changed here ({@link LastBatch})
  * {prefix}periods                 set         every live "board@period"
- * {prefix}offsets                 hash        "topic/partition" -> offset of the last record applied
- * {prefix}last-batch              hash        "topic/partition" -> what its last batch changed ({@link LastBatch})
+ * {prefix}offsets                 hash        "topic/partition" -> the floor: every board period holds the
+ *                                             partition at least up to this offset (the replay starts after it)
  * {prefix}quarantine              set         "board/entity" of every quarantined entity
  * {prefix}marker                  string      written at start-up and after a restore; its absence means
  *                                             Redis lost its data (reconciliation restores it from PostgreSQL)
@@ -32,9 +36,6 @@ public final class RedisKeys {
         }
         this.prefix = prefix;
     }
-
-
-
 
     public String ranks(String boardPeriod) {
         return prefix + "{" + boardPeriod + "}:ranks";
@@ -68,15 +69,26 @@ public final class RedisKeys {
         return prefix + "offsets";
     }
 
-    public String lastBatch() {
-        return prefix + "last-batch";
+    /** The offsets one board period holds, per partition: in its own slot, written with its scores. */
+    public String periodOffsets(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:offsets";
+    }
+
+    /** What each partition's last batch changed in one board period. */
+    public String periodLastBatch(String boardPeriod) {
+        return prefix + "{" + boardPeriod + "}:last-batch";
+    }
+
+    /** Every key of one board period (one slot). */
+    public List<String> periodKeys(String boardPeriod) {
+        return List.of(ranks(boardPeriod), members(boardPeriod), held(boardPeriod), periodOffsets(boardPeriod),
+                periodLastBatch(boardPeriod));
     }
 
     /** Present while Redis holds the state it was given: its absence tells a Redis loss. */
     public String marker() {
         return prefix + "marker";
     }
-
 
     public String prefix() {
         return prefix;

@@ -31,7 +31,8 @@ import java.util.function.Function;
 
 /**
  * Every read Standings makes of Redis (layout: {@link RedisKeys}): offsets, the live board periods, their
- * entries in rank order, the quarantine, the loss marker, and the audit's atomic reads.
+ * entries in rank order, the quarantine, the loss marker, and the audit's reads. A transaction or pipeline reads
+ * one slot only ({@link RedisSlots}), so the same code runs on Redis Cluster.
  */
 @ApplicationScoped
 public class RedisReads {
@@ -52,17 +53,55 @@ public class RedisReads {
         return keys;
     }
 
-    /** The last applied offset of every partition, by "topic/partition". */
+    /**
+     * The floor of every partition, by "topic/partition": every board period holds the partition at least up to this
+     * offset (the replay starts after it).
+     */
     public Uni<Map<String, Long>> offsets() {
-        return redis.send(Request.cmd(Command.HGETALL).arg(keys.offsets())).map(r -> {
-            Map<String, Long> result = new HashMap<>();
-            if (r != null) {
-                for (String field : r.getKeys()) {
-                    result.put(field, r.get(field).toLong());
-                }
+        return redis.send(Request.cmd(Command.HGETALL).arg(keys.offsets())).map(RedisReads::offsetsOf);
+    }
+
+    private static Map<String, Long> offsetsOf(Response r) {
+        Map<String, Long> result = new HashMap<>();
+        if (r != null) {
+            for (String field : r.getKeys()) {
+                result.put(field, r.get(field).toLong());
             }
-            return result;
-        });
+        }
+        return result;
+    }
+
+    /** The offsets Redis holds: the partitions' floor, and what each board period holds per partition. */
+    public record StoredOffsets(Map<String, Long> floor, Map<String, Map<String, Long>> byPeriod) {
+    }
+
+    /**
+     * The floor, then the offsets of every listed board period and of {@code alsoPeriods} (those memory knows: a
+     * board period whose listing a failover lost still has its offsets read).
+     */
+    public Uni<StoredOffsets> storedOffsets(java.util.Collection<String> alsoPeriods) {
+        return offsets().chain(floor -> periods().chain(listed -> {
+            java.util.Set<String> all = new java.util.LinkedHashSet<>(listed);
+            all.addAll(alsoPeriods);
+            return periodOffsets(all).map(byPeriod -> new StoredOffsets(floor, byPeriod));
+        }));
+    }
+
+    /** The offsets each given board period holds ("board@period" → "topic/partition" → offset); none: left out. */
+    public Uni<Map<String, Map<String, Long>>> periodOffsets(java.util.Collection<String> boardPeriods) {
+        Map<String, Map<String, Long>> result = new java.util.concurrent.ConcurrentHashMap<>();
+        if (boardPeriods.isEmpty()) {
+            return Uni.createFrom().item(result);
+        }
+        return Multi.createFrom().iterable(boardPeriods)
+                .onItem().transformToUni(bp -> redis.send(Request.cmd(Command.HGETALL).arg(keys.periodOffsets(bp)))
+                        .invoke(r -> {
+                            Map<String, Long> offsets = offsetsOf(r);
+                            if (!offsets.isEmpty()) {
+                                result.put(bp, offsets);
+                            }
+                        }))
+                .merge(16).collect().last().replaceWith(result);
     }
 
     /** Every live "board@period". */
@@ -178,7 +217,9 @@ public class RedisReads {
                 .onFailure().recoverWithNull();
     }
 
-    /** Runs read commands atomically (MULTI/EXEC on one connection) and returns their answers in order. */
+    /**
+     * Runs read commands of one slot atomically (MULTI/EXEC on one connection) and returns their answers in order.
+     */
     public Uni<List<Response>> readAtomically(List<Request> reads) {
         List<Request> requests = new ArrayList<>(reads.size() + 2);
         requests.add(Request.cmd(Command.MULTI));
@@ -195,9 +236,9 @@ public class RedisReads {
     }
 
     /**
-     * Runs read commands in atomic chunks of {@value #READ_CHUNK}, one after the other, and returns their answers in
-     * order: for reads that need no snapshot across all of them (a batch's entities, each read whole). One
-     * connection takes at most its client's {@code max-waiting-handlers} commands in flight, so one MULTI of a
+     * Runs read commands of one slot in atomic chunks of {@value #READ_CHUNK}, one after the other, and returns their
+     * answers in order: for reads that need no snapshot across all of them (a batch's entities, each read whole).
+     * One connection takes at most its client's {@code max-waiting-handlers} commands in flight, so one MULTI of a
      * whole 5,000-event batch (two commands per entity) would fail every time.
      */
     private Uni<List<Response>> readInChunks(List<Request> reads) {
@@ -215,78 +256,80 @@ public class RedisReads {
         });
     }
 
-    /** One board period as the audit reads it: entries in the sorted set and the hash, and members at positions. */
-    public record PeriodView(long ranked, long members, List<String> sampleMembers) {
+    /**
+     * One board period as the audit reads it: entries in the sorted set and the hash, members at positions, and the
+     * offsets it holds ("topic/partition" → last offset written).
+     */
+    public record PeriodView(long ranked, long members, List<String> sampleMembers, Map<String, Long> offsets) {
     }
 
-    /** Redis as the audit reads it in one atomic read: the marker, the offsets, and each asked board period. */
+    /** Redis as the audit reads it: the marker, the floor, and each asked board period. */
     public record AuditView(boolean marker, Map<String, Long> offsets, Map<String, PeriodView> periods) {
     }
 
     /**
-     * The marker, the offsets and, per board period, ZCARD, HLEN and the members at the given 0-based positions,
-     * read atomically (MULTI/EXEC): the reconciler reads them while it holds the gate, so Redis is at the same
-     * batch boundary as memory.
+     * The marker, the floor and, per board period, ZCARD, HLEN and the members at the given 0-based positions, each
+     * board period read atomically (MULTI/EXEC in its slot): the reconciler reads them while it holds the gate, so
+     * each board period is at the same batch boundary as memory.
      */
     public Uni<AuditView> auditView(Map<String, int[]> samplePositions) {
-        List<Request> reads = new ArrayList<>();
-        reads.add(Request.cmd(Command.EXISTS).arg(keys.marker()));
-        reads.add(Request.cmd(Command.HGETALL).arg(keys.offsets()));
-        samplePositions.forEach((bp, positions) -> {
-            reads.add(Request.cmd(Command.ZCARD).arg(keys.ranks(bp)));
-            reads.add(Request.cmd(Command.HLEN).arg(keys.members(bp)));
-            for (int pos : positions) {
-                reads.add(Request.cmd(Command.ZRANGE).arg(keys.ranks(bp)).arg(pos).arg(pos));
+        Map<String, PeriodView> periods = new java.util.concurrent.ConcurrentHashMap<>();
+        Uni<Void> perPeriod = samplePositions.isEmpty() ? Uni.createFrom().voidItem()
+                : Multi.createFrom().iterable(samplePositions.entrySet())
+                        .onItem().transformToUni(e -> periodView(e.getKey(), e.getValue()).invoke(v -> periods.put(e.getKey(), v)))
+                        .merge(8).collect().last().replaceWithVoid();
+        return markerExists().chain(marker -> offsets().chain(offsets -> perPeriod
+                .map(x -> new AuditView(marker, offsets, periods))));
+    }
+
+    private Uni<PeriodView> periodView(String bp, int[] positions) {
+        List<Request> reads = new ArrayList<>(3 + positions.length);
+        reads.add(Request.cmd(Command.ZCARD).arg(keys.ranks(bp)));
+        reads.add(Request.cmd(Command.HLEN).arg(keys.members(bp)));
+        reads.add(Request.cmd(Command.HGETALL).arg(keys.periodOffsets(bp)));
+        for (int pos : positions) {
+            reads.add(Request.cmd(Command.ZRANGE).arg(keys.ranks(bp)).arg(pos).arg(pos));
+        }
+        return readInChunks(reads).map(answers -> {
+            List<String> samples = new ArrayList<>(positions.length);
+            for (int k = 0; k < positions.length; k++) {
+                Response r = answers.get(3 + k);
+                samples.add(r != null && r.size() > 0 ? (r.type() == ResponseType.MULTI ? r.get(0).toString() : r.toString())
+                        : null);
             }
-        });
-        return readAtomically(reads).map(answers -> {
-            Map<String, Long> offsets = new HashMap<>();
-            Response hash = answers.get(1);
-            if (hash != null) {
-                for (String field : hash.getKeys()) {
-                    offsets.put(field, hash.get(field).toLong());
-                }
-            }
-            Map<String, PeriodView> periods = new HashMap<>();
-            int i = 2;
-            for (Map.Entry<String, int[]> e : samplePositions.entrySet()) {
-                long ranked = answers.get(i++).toLong();
-                long members = answers.get(i++).toLong();
-                List<String> samples = new ArrayList<>();
-                for (int k = 0; k < e.getValue().length; k++) {
-                    Response r = answers.get(i++);
-                    samples.add(r != null && r.size() > 0 ? (r.type() == ResponseType.MULTI ? r.get(0).toString() : r.toString())
-                            : null);
-                }
-                periods.put(e.getKey(), new PeriodView(ranked, members, samples));
-            }
-            return new AuditView(answers.get(0).toInteger() == 1, offsets, periods);
+            return new PeriodView(answers.get(0).toLong(), answers.get(1).toLong(), samples, offsetsOf(answers.get(2)));
         });
     }
 
-    /** The last-batch records of the given partitions ("topic/partition" → what its last batch changed). */
-    public Uni<Map<String, LastBatch>> lastBatches(List<String> fields) {
-        if (fields.isEmpty()) {
-            return Uni.createFrom().item(Map.of());
+    /**
+     * What the last batches of the given partitions changed, over the given board periods ("topic/partition" → one
+     * record per board period that holds one).
+     */
+    public Uni<Map<String, List<LastBatch>>> lastBatches(java.util.Collection<String> boardPeriods, List<String> fields) {
+        Map<String, List<LastBatch>> found = new java.util.concurrent.ConcurrentHashMap<>();
+        if (fields.isEmpty() || boardPeriods.isEmpty()) {
+            return Uni.createFrom().item(found);
         }
-        Request hmget = Request.cmd(Command.HMGET).arg(keys.lastBatch());
-        fields.forEach(hmget::arg);
-        return redis.send(hmget).map(r -> {
-            Map<String, LastBatch> found = new HashMap<>();
-            for (int i = 0; i < fields.size(); i++) {
-                Response value = r == null ? null : r.get(i);
-                if (value != null) {
+        return Multi.createFrom().iterable(boardPeriods).onItem().transformToUni(bp -> {
+            Request hmget = Request.cmd(Command.HMGET).arg(keys.periodLastBatch(bp));
+            fields.forEach(hmget::arg);
+            return redis.send(hmget).invoke(r -> {
+                for (int i = 0; i < fields.size(); i++) {
+                    Response value = r == null ? null : r.get(i);
+                    if (value == null) {
+                        continue;
+                    }
                     try {
-                        found.put(fields.get(i), LastBatch.decode(value.toString()));
+                        found.computeIfAbsent(fields.get(i), f -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                                .add(LastBatch.decode(value.toString()));
                     } catch (RuntimeException e) {
                         // Not written by this version's batch script: nothing to republish from it (logged).
-                        io.quarkus.logging.Log.warnf("Ignored the unreadable last-batch record of %s: %s", fields.get(i),
-                                e.toString());
+                        io.quarkus.logging.Log.warnf("Ignored the unreadable last-batch record of %s in %s: %s",
+                                fields.get(i), bp, e.toString());
                     }
                 }
-            }
-            return found;
-        });
+            });
+        }).merge(16).collect().last().replaceWith(found);
     }
 
     /**
@@ -294,6 +337,19 @@ public class RedisReads {
      * by the quarantine), or its removal when the board period no longer has it.
      */
     public Uni<List<ScoreChange>> currentStates(List<LastBatch.Changed> changed, Function<String, Order> orderOfBoard) {
+        Map<String, List<LastBatch.Changed>> byPeriod = new LinkedHashMap<>();
+        changed.forEach(c -> byPeriod.computeIfAbsent(c.boardPeriod(), k -> new ArrayList<>()).add(c));
+        List<ScoreChange> states = java.util.Collections.synchronizedList(new ArrayList<>(changed.size()));
+        if (byPeriod.isEmpty()) {
+            return Uni.createFrom().item(states);
+        }
+        return Multi.createFrom().iterable(byPeriod.values())
+                .onItem().transformToUni(sameSlot -> statesInOneSlot(sameSlot, orderOfBoard).invoke(states::addAll))
+                .merge(8).collect().last().replaceWith(() -> new ArrayList<>(states));
+    }
+
+    /** {@link #currentStates} of entities of one board period (one slot: read in atomic chunks). */
+    private Uni<List<ScoreChange>> statesInOneSlot(List<LastBatch.Changed> changed, Function<String, Order> orderOfBoard) {
         if (changed.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }

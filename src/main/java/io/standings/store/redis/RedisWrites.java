@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -37,81 +38,103 @@ import io.standings.state.PeriodSnapshot;
  * Standings' writes to Redis besides the ingest's batches (layout: {@link RedisKeys}): admin changes
  * (quarantine, erasure, board deletion), whole board periods and the offsets written when Redis is restored
  * from the PostgreSQL checkpoint or a drifted board period is repaired from memory, releases, and the loss
- * marker. Writes go in pipelined chunks; callers hold the {@link io.standings.state.SnapshotGate} so no batch
+ * marker. Writes go in pipelined chunks, one slot per pipeline or transaction ({@link RedisSlots}: the same code
+ * runs on Redis Cluster); callers hold the {@link io.standings.state.SnapshotGate} so no batch of this instance
  * interleaves.
  */
 @ApplicationScoped
 public class RedisWrites {
 
     private static final int CHUNK = 1_000;
-    private static final int PIPELINE = 50;
 
     private final Redis redis;
     private final RedisKeys keys;
     private final RedisReads reads;
+    private final RedisSlots slots;
 
-    public RedisWrites(Redis redis, RedisKeys keys, RedisReads reads) {
+    public RedisWrites(Redis redis, RedisKeys keys, RedisReads reads, RedisSlots slots) {
         this.redis = redis;
         this.keys = keys;
         this.reads = reads;
+        this.slots = slots;
     }
 
-    /** Moves an entity's entries between :ranks and :held, and its quarantine mark, in one transaction. */
+    /**
+     * Moves an entity's entries between :ranks and :held (one transaction per board period: one slot each), then
+     * its quarantine mark.
+     */
     public Uni<Void> setQuarantined(String board, String entity, Map<String, Entry> entriesByPeriod, Order order,
             boolean quarantined) {
-        List<Request> requests = new ArrayList<>();
-        requests.add(Request.cmd(Command.MULTI));
+        List<List<Request>> groups = new ArrayList<>();
         entriesByPeriod.forEach((bp, e) -> {
             String member = MemberCodec.member(e.reachedAt(), e.entity());
+            List<Request> tx = new ArrayList<>();
+            tx.add(Request.cmd(Command.MULTI));
             if (quarantined) {
-                requests.add(Request.cmd(Command.ZREM).arg(keys.ranks(bp)).arg(member));
-                requests.add(Request.cmd(Command.HDEL).arg(keys.members(bp)).arg(entity));
-                requests.add(Request.cmd(Command.HSET).arg(keys.held(bp)).arg(entity)
+                tx.add(Request.cmd(Command.ZREM).arg(keys.ranks(bp)).arg(member));
+                tx.add(Request.cmd(Command.HDEL).arg(keys.members(bp)).arg(entity));
+                tx.add(Request.cmd(Command.HSET).arg(keys.held(bp)).arg(entity)
                         .arg(MemberCodec.heldValue(e.score(), e.reachedAt(), entity, order)));
             } else {
-                requests.add(Request.cmd(Command.HDEL).arg(keys.held(bp)).arg(entity));
-                requests.add(Request.cmd(Command.ZADD).arg(keys.ranks(bp))
+                tx.add(Request.cmd(Command.HDEL).arg(keys.held(bp)).arg(entity));
+                tx.add(Request.cmd(Command.ZADD).arg(keys.ranks(bp))
                         .arg(MemberCodec.format(MemberCodec.rankScore(e.score(), order))).arg(member));
-                requests.add(Request.cmd(Command.HSET).arg(keys.members(bp)).arg(entity).arg(member));
+                tx.add(Request.cmd(Command.HSET).arg(keys.members(bp)).arg(entity).arg(member));
             }
+            tx.add(Request.cmd(Command.EXEC));
+            groups.add(tx);
         });
-        requests.add(Request.cmd(quarantined ? Command.SADD : Command.SREM).arg(keys.quarantine())
-                .arg(Quarantine.member(board, entity)));
-        requests.add(Request.cmd(Command.EXEC));
-        return redis.batch(requests).replaceWithVoid();
+        Request mark = Request.cmd(quarantined ? Command.SADD : Command.SREM).arg(keys.quarantine())
+                .arg(Quarantine.member(board, entity));
+        return slots.perSlot(groups).chain(() -> redis.send(mark)).replaceWithVoid();
     }
 
-    /** Removes an entity from the given board periods (ranked or held) and from the quarantine set, atomically. */
+    /**
+     * Removes an entity from the given board periods (ranked or held; one transaction per board period), then from
+     * the quarantine set.
+     */
     public Uni<Void> erase(String entity, Map<String, Entry> rankedByPeriod, List<String> heldPeriods, List<String> boards) {
-        List<Request> requests = new ArrayList<>();
-        requests.add(Request.cmd(Command.MULTI));
+        Map<String, List<Request>> byPeriod = new LinkedHashMap<>();
         rankedByPeriod.forEach((bp, e) -> {
-            requests.add(Request.cmd(Command.ZREM).arg(keys.ranks(bp)).arg(MemberCodec.member(e.reachedAt(), entity)));
-            requests.add(Request.cmd(Command.HDEL).arg(keys.members(bp)).arg(entity));
+            List<Request> tx = byPeriod.computeIfAbsent(bp, k -> new ArrayList<>());
+            tx.add(Request.cmd(Command.ZREM).arg(keys.ranks(bp)).arg(MemberCodec.member(e.reachedAt(), entity)));
+            tx.add(Request.cmd(Command.HDEL).arg(keys.members(bp)).arg(entity));
         });
-        heldPeriods.forEach(bp -> requests.add(Request.cmd(Command.HDEL).arg(keys.held(bp)).arg(entity)));
-        boards.forEach(b -> requests.add(Request.cmd(Command.SREM).arg(keys.quarantine()).arg(Quarantine.member(b, entity))));
-        requests.add(Request.cmd(Command.EXEC));
-        return redis.batch(requests).replaceWithVoid();
+        heldPeriods.forEach(bp -> byPeriod.computeIfAbsent(bp, k -> new ArrayList<>())
+                .add(Request.cmd(Command.HDEL).arg(keys.held(bp)).arg(entity)));
+        List<List<Request>> groups = new ArrayList<>();
+        byPeriod.values().forEach(commands -> {
+            List<Request> tx = new ArrayList<>(commands.size() + 2);
+            tx.add(Request.cmd(Command.MULTI));
+            tx.addAll(commands);
+            tx.add(Request.cmd(Command.EXEC));
+            groups.add(tx);
+        });
+        Uni<Void> marks = Uni.createFrom().voidItem();
+        if (!boards.isEmpty()) {
+            Request srem = Request.cmd(Command.SREM).arg(keys.quarantine());
+            boards.forEach(b -> srem.arg(Quarantine.member(b, entity)));
+            marks = redis.send(srem).replaceWithVoid();
+        }
+        Uni<Void> unmark = marks;
+        return slots.perSlot(groups).chain(() -> unmark);
     }
 
     /** Removes every period of a board from Redis. */
     public Uni<Void> deleteBoard(String board) {
         return Uni.combine().all().unis(reads.periods(), reads.quarantined()).asTuple().chain(t -> {
-            List<String> all = t.getItem1();
-            List<Request> requests = new ArrayList<>();
-            for (String q : t.getItem2()) {
-                if (q.startsWith(board + "/")) {
-                    requests.add(Request.cmd(Command.SREM).arg(keys.quarantine()).arg(q));
-                }
+            List<String> periods = t.getItem1().stream().filter(bp -> BoardPeriods.isPeriodOf(bp, board)).toList();
+            List<String> marks = t.getItem2().stream().filter(q -> q.startsWith(board + "/")).toList();
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (String bp : periods) {
+                chain = chain.chain(() -> releasePeriod(bp));
             }
-            for (String bp : all) {
-                if (BoardPeriods.isPeriodOf(bp, board)) {
-                    requests.add(Request.cmd(Command.UNLINK).arg(keys.ranks(bp)).arg(keys.members(bp)).arg(keys.held(bp)));
-                    requests.add(Request.cmd(Command.SREM).arg(keys.periods()).arg(bp));
-                }
+            if (!marks.isEmpty()) {
+                Request srem = Request.cmd(Command.SREM).arg(keys.quarantine());
+                marks.forEach(srem::arg);
+                chain = chain.chain(() -> redis.send(srem)).replaceWithVoid();
             }
-            return requests.isEmpty() ? Uni.createFrom().voidItem() : redis.batch(requests).replaceWithVoid();
+            return chain;
         });
     }
 
@@ -120,24 +143,12 @@ public class RedisWrites {
                 .replaceWithVoid();
     }
 
-    /** Deletes every key under the prefix (SCAN MATCH prefix* + UNLINK), so a restore starts from nothing. */
+    /**
+     * Deletes every key under the prefix, so a restore starts from nothing (on a cluster, on every primary: see
+     * {@link RedisSlots#keysMatching}).
+     */
     public Uni<Void> wipe() {
-        return wipeFrom("0");
-    }
-
-    private Uni<Void> wipeFrom(String cursor) {
-        return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(glob(keys.prefix()) + "*")
-                .arg("COUNT").arg(1000)).chain(page -> {
-                    String next = page.get(0).toString();
-                    Response found = page.get(1);
-                    Uni<Void> unlink = Uni.createFrom().voidItem();
-                    if (found.size() > 0) {
-                        Request r = Request.cmd(Command.UNLINK);
-                        found.forEach(k -> r.arg(k.toString()));
-                        unlink = redis.send(r).replaceWithVoid();
-                    }
-                    return unlink.chain(() -> "0".equals(next) ? Uni.createFrom().voidItem() : wipeFrom(next));
-                });
+        return slots.keysMatching(glob(keys.prefix()) + "*").chain(slots::unlink);
     }
 
     /** Replaces one board period's sorted set and member hash with the given entries (any order). */
@@ -170,20 +181,8 @@ public class RedisWrites {
             requests.add(zadd);
             requests.add(hset);
         }
-        if (n > 0) {
-            requests.add(Request.cmd(Command.SADD).arg(keys.periods()).arg(boardPeriod));
-        } else {
-            requests.add(Request.cmd(Command.SREM).arg(keys.periods()).arg(boardPeriod));
-        }
-        return pipeline(requests, 0);
-    }
-
-    private Uni<Void> pipeline(List<Request> requests, int from) {
-        if (from >= requests.size()) {
-            return Uni.createFrom().voidItem();
-        }
-        int to = Math.min(requests.size(), from + PIPELINE);
-        return redis.batch(requests.subList(from, to)).chain(() -> pipeline(requests, to));
+        Request listing = Request.cmd(n > 0 ? Command.SADD : Command.SREM).arg(keys.periods()).arg(boardPeriod);
+        return slots.inOneSlot(requests).chain(() -> redis.send(listing)).replaceWithVoid();
     }
 
     /**
@@ -193,13 +192,16 @@ public class RedisWrites {
      */
     public Uni<Void> writeQuarantine(Set<String> quarantined, Map<String, Map<String, Entry>> held,
             java.util.function.Function<String, Order> orderOf) {
-        List<Request> requests = new ArrayList<>();
-        requests.add(Request.cmd(Command.UNLINK).arg(keys.quarantine()));
+        List<List<Request>> groups = new ArrayList<>();
+        List<Request> marks = new ArrayList<>();
+        marks.add(Request.cmd(Command.UNLINK).arg(keys.quarantine()));
         if (!quarantined.isEmpty()) {
             Request sadd = Request.cmd(Command.SADD).arg(keys.quarantine());
             quarantined.forEach(sadd::arg);
-            requests.add(sadd);
+            marks.add(sadd);
         }
+        groups.add(marks);
+        List<String> listed = new ArrayList<>();
         held.forEach((bp, entries) -> {
             Order order = orderOf.apply(bp);
             if (order == null || entries.isEmpty()) {
@@ -208,30 +210,46 @@ public class RedisWrites {
             Request hset = Request.cmd(Command.HSET).arg(keys.held(bp));
             entries.values().forEach(e -> hset.arg(e.entity())
                     .arg(MemberCodec.heldValue(e.score(), e.reachedAt(), e.entity(), order)));
-            requests.add(Request.cmd(Command.UNLINK).arg(keys.held(bp)));
-            requests.add(hset);
-            requests.add(Request.cmd(Command.SADD).arg(keys.periods()).arg(bp));
+            groups.add(List.of(Request.cmd(Command.UNLINK).arg(keys.held(bp)), hset));
+            listed.add(bp);
         });
-        return pipeline(requests, 0);
+        if (!listed.isEmpty()) {
+            Request sadd = Request.cmd(Command.SADD).arg(keys.periods());
+            listed.forEach(sadd::arg);
+            groups.add(List.of(sadd));
+        }
+        return slots.perSlot(groups);
     }
 
-    /** Replaces the offsets hash. */
-    public Uni<Void> writeOffsets(Map<String, Long> offsets) {
-        List<Request> requests = new ArrayList<>();
-        requests.add(Request.cmd(Command.UNLINK).arg(keys.offsets()));
+    /**
+     * Writes the offsets a restore reflects: each given board period's offsets hash and the partitions' floor, all
+     * the same {@code offsets} ("topic/partition" → last applied), the floor last.
+     */
+    public Uni<Void> writeOffsets(Map<String, Long> offsets, Collection<String> boardPeriods) {
+        List<List<Request>> groups = new ArrayList<>();
+        for (String bp : boardPeriods) {
+            groups.add(replaceHash(keys.periodOffsets(bp), offsets));
+        }
+        return slots.perSlot(groups).chain(() -> slots.inOneSlot(replaceHash(keys.offsets(), offsets))).replaceWithVoid();
+    }
+
+    private static List<Request> replaceHash(String key, Map<String, Long> offsets) {
+        List<Request> requests = new ArrayList<>(2);
+        requests.add(Request.cmd(Command.UNLINK).arg(key));
         if (!offsets.isEmpty()) {
-            Request hset = Request.cmd(Command.HSET).arg(keys.offsets());
+            Request hset = Request.cmd(Command.HSET).arg(key);
             offsets.forEach((field, offset) -> hset.arg(field).arg(Long.toString(offset)));
             requests.add(hset);
         }
-        return redis.batch(requests).replaceWithVoid();
+        return requests;
     }
 
-    /** Removes one board period (a closed period past its retention), its held entries too. */
+    /** Removes one board period (a closed period past its retention, a deleted board): all its keys, then its listing. */
     public Uni<Void> releasePeriod(String boardPeriod) {
-        return redis.batch(List.of(Request.cmd(Command.UNLINK).arg(keys.ranks(boardPeriod)).arg(keys.members(boardPeriod))
-                        .arg(keys.held(boardPeriod)),
-                Request.cmd(Command.SREM).arg(keys.periods()).arg(boardPeriod))).replaceWithVoid();
+        Request unlink = Request.cmd(Command.UNLINK);
+        keys.periodKeys(boardPeriod).forEach(unlink::arg);
+        return redis.send(unlink).chain(() -> redis.send(Request.cmd(Command.SREM).arg(keys.periods()).arg(boardPeriod)))
+                .replaceWithVoid();
     }
 
     /** Escapes the glob characters of a literal key prefix for SCAN MATCH. */

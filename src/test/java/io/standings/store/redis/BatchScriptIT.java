@@ -55,7 +55,7 @@ class BatchScriptIT {
     @BeforeAll
     static void connect() {
         vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, ServerLocator.servers().redisUri());
+        redis = Redis.createClient(vertx, ServerLocator.servers().redisOptions());
         probe = new RedisProbe(ServerLocator.servers().redisUri());
     }
 
@@ -169,6 +169,8 @@ class BatchScriptIT {
         assertBoardPeriod("laps@2026-11-21", Order.ASC, laps);
         assertThat(probe.smembers(keys.periods())).containsExactlyInAnyOrder("arena@all", "laps@2026-11-21");
         assertThat(probe.hgetall(keys.offsets())).isEqualTo(Map.of("events/0", "41", "events/2", "7"));
+        assertThat(probe.hgetall(keys.periodOffsets("arena@all"))).isEqualTo(Map.of("events/0", "41", "events/2", "7"));
+        assertThat(probe.hgetall(keys.periodOffsets("laps@2026-11-21"))).isEqualTo(Map.of("events/0", "41", "events/2", "7"));
         assertThat(probe.hgetall(keys.held("arena@all"))).isEmpty();
     }
 
@@ -243,14 +245,14 @@ class BatchScriptIT {
         Map<String, Object> before = dump();
 
         // Partition 1 stands at 20; this batch continues from 15 (another consumer wrote since).
-        RedisBatches.ApplyResult behind = apply(List.of(ScoreChange.upsert("laps", "all", "b", 2, 2),
-                        ScoreChange.upsert("other", "all", "c", 3, 3)),
-                List.of(new OffsetAdvance(TOPIC, 0, 10L, 11), new OffsetAdvance(TOPIC, 1, 15L, 16)),
-                orders(Map.of("laps", Order.ASC, "other", Order.DESC)));
+        RedisBatches.ApplyResult behind = apply(List.of(ScoreChange.upsert("laps", "all", "b", 2, 2)),
+                List.of(new OffsetAdvance(TOPIC, 0, 10L, 11), new OffsetAdvance(TOPIC, 1, 15L, 16)), asc);
         assertThat(behind.applied()).isFalse();
         assertThat(behind.alreadyApplied()).isFalse();
+        assertThat(behind.boardPeriod()).isEqualTo("laps@all");
         assertThat(behind.fencedField()).isEqualTo("events/1");
         assertThat(behind.storedOffset()).isEqualTo("20");
+        assertThat(behind.expected()).isEqualTo(15L);
         assertThat(dump()).isEqualTo(before);
 
         // A partition with no stored offset (Redis lost it) fences a batch that expects one: stored is "".
@@ -346,14 +348,58 @@ class BatchScriptIT {
         changed.add(new LastBatch.Changed("wide@all", "never-written"));
         Function<String, Order> orderOf = orders(Map.of("wide", Order.DESC));
         assertThat(batches.apply(batches.prepare(changes, List.of(new OffsetAdvance(TOPIC, 0, null, 4_999)), orderOf,
-                Map.of(TOPIC + "/0", new LastBatch(4_999, changed)))).await().atMost(WAIT).applied()).isTrue();
+                Map.of(TOPIC + "/0", new LastBatch(4_999, changed)), (bp, field) -> null)).await().atMost(WAIT).applied())
+                .isTrue();
 
         RedisReads reads = new RedisReads(redis, keys);
-        LastBatch last = reads.lastBatches(List.of(TOPIC + "/0")).await().atMost(WAIT).get(TOPIC + "/0");
+        List<LastBatch> lasts = reads.lastBatches(List.of("wide@all", "other@all"), List.of(TOPIC + "/0"))
+                .await().atMost(WAIT).get(TOPIC + "/0");
+        assertThat(lasts).hasSize(1);
+        LastBatch last = lasts.get(0);
         assertThat(last.changed()).hasSize(5_001);
         List<ScoreChange> states = reads.currentStates(last.changed(), orderOf).await().atMost(WAIT);
         List<ScoreChange> expected = new ArrayList<>(changes);
         expected.add(ScoreChange.removal("wide", "all", "never-written"));
         assertThat(states).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void eachBoardPeriodIsFencedOnItsOwnOffsetsAndABatchCutBetweenTwoIsCompletedByItsRetryExactlyOnce() {
+        fresh();
+        Function<String, Order> orderOf = orders(Map.of("a", Order.DESC, "b", Order.ASC));
+        // a@all was written by an earlier batch of partition 0 (up to 4); b@all never.
+        apply(List.of(ScoreChange.upsert("a", "all", "x", 1, 1)), List.of(new OffsetAdvance(TOPIC, 0, null, 4)), orderOf);
+        Map<String, Map<String, Long>> held = new HashMap<>(Map.of("a@all", Map.of(TOPIC + "/0", 4L)));
+        RedisBatches.BatchWrite both = batches.prepare(
+                List.of(ScoreChange.upsert("a", "all", "x", 6, 9).withPrevious(new EntityScore(1, 1)),
+                        ScoreChange.upsert("b", "all", "y", 2, 9)),
+                List.of(new OffsetAdvance(TOPIC, 0, 4L, 9)), orderOf, Map.of(),
+                (bp, field) -> held.getOrDefault(bp, Map.of()).get(field));
+        assertThat(both.slots()).hasSize(2);
+        // The batch is cut off after its first board period's write (a crash, a failover).
+        RedisBatches.BatchWrite firstOnly = new RedisBatches.BatchWrite(List.of(both.slots().get(0)), List.of());
+        assertThat(batches.apply(firstOnly).await().atMost(WAIT).applied()).isTrue();
+        assertThat(probe.hgetall(keys.offsets())).as("the floor stays where every board period is")
+                .isEqualTo(Map.of("events/0", "4"));
+        assertThat(probe.hgetall(keys.periodOffsets("a@all"))).isEqualTo(Map.of("events/0", "9"));
+        assertThat(probe.hgetall(keys.periodOffsets("b@all"))).isEmpty();
+
+        // The whole batch again: the written board period finds itself applied, the other is written now.
+        RedisBatches.ApplyResult retry = batches.apply(both).await().atMost(WAIT);
+        assertThat(retry.applied()).isTrue();
+        assertThat(retry.alreadyApplied()).isFalse();
+        assertBoardPeriod("a@all", Order.DESC, Map.of("x", new Entry("x", 6, 9)));
+        assertBoardPeriod("b@all", Order.ASC, Map.of("y", new Entry("y", 2, 9)));
+        assertThat(probe.hgetall(keys.periodOffsets("b@all"))).isEqualTo(Map.of("events/0", "9"));
+        assertThat(probe.hgetall(keys.offsets())).isEqualTo(Map.of("events/0", "9"));
+
+        // A write that continues from an older offset of one board period is fenced there alone.
+        RedisBatches.ApplyResult stale = batches.apply(batches.prepare(
+                List.of(ScoreChange.upsert("b", "all", "z", 1, 10)), List.of(new OffsetAdvance(TOPIC, 0, 4L, 12)), orderOf,
+                Map.of(), (bp, field) -> 4L)).await().atMost(WAIT);
+        assertThat(stale.applied()).isFalse();
+        assertThat(stale.boardPeriod()).isEqualTo("b@all");
+        assertThat(stale.storedOffset()).isEqualTo("9");
+        assertThat(probe.hgetall(keys.offsets())).as("a fenced batch leaves the floor").isEqualTo(Map.of("events/0", "9"));
     }
 }

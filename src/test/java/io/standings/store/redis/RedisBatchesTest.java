@@ -57,11 +57,11 @@ class RedisBatchesTest {
     // ---------------------------------------------------------------------------------------------
 
     @Test
-    void emptyBatchHasNoKeysNoArgumentsAndAppliesWithoutTouchingRedis() {
+    void emptyBatchHasNoWritesAndAppliesWithoutTouchingRedis() {
         RedisBatches b = batches();
         RedisBatches.BatchWrite write = b.prepare(List.of(), List.of(), orders(Map.of()));
-        assertThat(write.keys()).isEmpty();
-        assertThat(write.args()).isEmpty();
+        assertThat(write.slots()).isEmpty();
+        assertThat(write.floor()).isEmpty();
         RedisBatches.ApplyResult result = b.apply(write).await().indefinitely(); // a null Redis client: no call made
         assertThat(result.applied()).isTrue();
         assertThat(result.alreadyApplied()).isFalse();
@@ -69,26 +69,49 @@ class RedisBatchesTest {
     }
 
     @Test
-    void offsetsOnlyBatchCarriesEachPartitionsFieldExpectedAndNextOffset() {
-        RedisBatches.BatchWrite write = batches().prepare(List.of(),
-                List.of(new OffsetAdvance("events", 0, null, 4), new OffsetAdvance("events", 2, 17L, 30),
-                        new OffsetAdvance("other.topic", 11, 0L, 0)),
-                orders(Map.of()));
-        assertThat(write.keys()).containsExactly("t:offsets", "t:periods", "t:last-batch");
-        assertThat(write.args()).containsExactly("3", "events/0", "", "4", "events/2", "17", "30", "other.topic/11", "0", "0", "0");
+    void offsetsOnlyBatchWritesNoBoardPeriodOnlyTheFloor() {
+        List<OffsetAdvance> offsets = List.of(new OffsetAdvance("events", 0, null, 4), new OffsetAdvance("events", 2, 17L, 30),
+                new OffsetAdvance("other.topic", 11, 0L, 0));
+        RedisBatches.BatchWrite write = batches().prepare(List.of(), offsets, orders(Map.of()));
+        assertThat(write.slots()).isEmpty();
+        assertThat(write.floor()).isEqualTo(offsets);
     }
 
     @Test
-    void lastBatchRecordsFollowTheOffsetsAsFieldAndEncodedValuePairs() {
+    void eachBoardPeriodIsOneScriptOverItsOwnSlotsKeysFencedOnWhatThatBoardPeriodHolds() {
+        List<ScoreChange> changes = List.of(ScoreChange.upsert("a", "all", "e1", 1, 1),
+                ScoreChange.upsert("b", "2026-W47", "e2", 2, 2));
+        List<OffsetAdvance> offsets = List.of(new OffsetAdvance("events", 0, 9L, 12), new OffsetAdvance("events", 3, null, 5));
+        // a@all holds events/0 at 7 (an older batch wrote it) and nothing of events/3; b@2026-W47 holds both.
+        Map<String, Map<String, Long>> held = Map.of("a@all", Map.of("events/0", 7L),
+                "b@2026-W47", Map.of("events/0", 9L, "events/3", 4L));
+        RedisBatches.BatchWrite write = batches().prepare(changes, offsets, orders(Map.of("a", Order.ASC, "b", Order.ASC)),
+                Map.of(), (bp, field) -> held.getOrDefault(bp, Map.of()).get(field));
+        assertThat(write.slots()).hasSize(2);
+        RedisBatches.SlotWrite a = write.slots().get(0);
+        assertThat(a.boardPeriod()).isEqualTo("a@all");
+        assertThat(a.keys()).containsExactly("t:{a@all}:offsets", "t:{a@all}:ranks", "t:{a@all}:members", "t:{a@all}:held",
+                "t:{a@all}:last-batch");
+        assertThat(a.args()).startsWith("2", "events/0", "7", "12", "events/3", "", "5", "0");
+        assertThat(a.offsets()).containsExactly(Map.entry("events/0", 12L), Map.entry("events/3", 5L));
+        RedisBatches.SlotWrite b = write.slots().get(1);
+        assertThat(b.keys()).allMatch(k -> k.startsWith("t:{b@2026-W47}:"));
+        assertThat(b.args()).startsWith("2", "events/0", "9", "12", "events/3", "4", "5", "0");
+        assertThat(write.floor()).isEqualTo(offsets);
+    }
+
+    @Test
+    void lastBatchRecordsAreSplitPerBoardPeriodAndFollowTheOffsets() {
         RedisBatches.BatchWrite write = batches().prepare(
-                List.of(ScoreChange.upsert("arena", "all", "p/1", 1, 2)),
+                List.of(ScoreChange.upsert("arena", "all", "p/1", 1, 2), ScoreChange.upsert("arena", "2026-11", "p/1", 1, 2)),
                 List.of(new OffsetAdvance("events", 1, 9L, 10)), orders(Map.of("arena", Order.DESC)),
-                Map.of("events/1", new LastBatch(10, List.of(new LastBatch.Changed("arena@all", "p/1")))));
-        assertThat(write.keys()).startsWith("t:offsets", "t:periods", "t:last-batch");
-        assertThat(write.args()).startsWith("1", "events/1", "9", "10", "1", "events/1", "10\narena@all\tp/1",
-                "arena@all");
-        assertThat(LastBatch.decode(write.args().get(6)))
-                .isEqualTo(new LastBatch(10, List.of(new LastBatch.Changed("arena@all", "p/1"))));
+                Map.of("events/1", new LastBatch(10, List.of(new LastBatch.Changed("arena@all", "p/1"),
+                        new LastBatch.Changed("arena@2026-11", "p/1")))), (bp, field) -> 9L);
+        List<String> all = write.slots().get(0).args();
+        assertThat(all).startsWith("1", "events/1", "9", "10", "1", "events/1", "10\narena@all\tp/1", "0", "1");
+        assertThat(LastBatch.decode(all.get(6))).isEqualTo(new LastBatch(10, List.of(new LastBatch.Changed("arena@all", "p/1"))));
+        assertThat(write.slots().get(1).args()).startsWith("1", "events/1", "9", "10", "1", "events/1",
+                "10\narena@2026-11\tp/1");
         assertThat(LastBatch.decode("7")).isEqualTo(new LastBatch(7, List.of()));
     }
 
@@ -97,10 +120,9 @@ class RedisBatchesTest {
         RedisBatches.BatchWrite write = batches().prepare(
                 List.of(ScoreChange.upsert("arena", "all", "player-1", 42, 1_780_000_000_000L)),
                 List.of(new OffsetAdvance("events", 1, 9L, 10)), orders(Map.of("arena", Order.DESC)));
-        assertThat(write.keys()).containsExactly("t:offsets", "t:periods", "t:last-batch", "t:{arena@all}:ranks", "t:{arena@all}:members",
-                "t:{arena@all}:held");
-        assertThat(write.args()).containsExactly("1", "events/1", "9", "10", "0",
-                "arena@all", "0", "1", "0", "0", "0",
+        assertThat(write.slots()).hasSize(1);
+        assertThat(write.slots().get(0).args()).containsExactly("1", "events/1", "9", "10", "0",
+                "0", "1", "0", "0", "0",
                 "-42", "8000019e70448800player-1", "player-1");
         assertThat(member(1_780_000_000_000L, "player-1")).isEqualTo("8000019e70448800player-1");
     }
@@ -112,8 +134,8 @@ class RedisBatchesTest {
                 ScoreChange.upsert("laps", "2026-11-21", "y", -0.0, 0),
                 ScoreChange.upsert("laps", "2026-11-21", "z", 0.1 + 0.2, Long.MIN_VALUE)),
                 List.of(), orders(Map.of("laps", Order.ASC)));
-        assertThat(write.args()).containsExactly("0", "0",
-                "laps@2026-11-21", "0", "3", "0", "0", "0",
+        assertThat(write.slots().get(0).args()).containsExactly("0", "0",
+                "0", "3", "0", "0", "0",
                 "61.25", "7fffffffffffffffx", "x",
                 "0", "8000000000000000y", "y",
                 "0.30000000000000004", "0000000000000000z", "z");
@@ -129,16 +151,16 @@ class RedisBatchesTest {
                 ScoreChange.upsert("a", "all", "e5", 2, 5));
         RedisBatches.BatchWrite write = batches().prepare(changes, List.of(new OffsetAdvance("events", 0, null, 0)),
                 orders(Map.of("a", Order.ASC, "b", Order.DESC)));
-        assertThat(write.keys()).containsExactly("t:offsets", "t:periods", "t:last-batch",
-                "t:{b@2026-W47}:ranks", "t:{b@2026-W47}:members", "t:{b@2026-W47}:held",
-                "t:{a@all}:ranks", "t:{a@all}:members", "t:{a@all}:held",
-                "t:{b@2026-W48}:ranks", "t:{b@2026-W48}:members", "t:{b@2026-W48}:held");
-        assertThat(write.args()).containsExactly("1", "events/0", "", "0", "0",
-                "b@2026-W47", "0", "2", "0", "0", "0",
-                "-5", member(1, "e1"), "e1", "5", member(3, "e3"), "e3",
-                "a@all", "0", "2", "0", "0", "0",
-                "7", member(2, "e2"), "e2", "2", member(5, "e5"), "e5",
-                "b@2026-W48", "0", "1", "0", "0", "0",
+        assertThat(write.slots().stream().map(RedisBatches.SlotWrite::boardPeriod))
+                .containsExactly("b@2026-W47", "a@all", "b@2026-W48");
+        assertThat(write.slots().get(0).args()).containsExactly("1", "events/0", "", "0", "0",
+                "0", "2", "0", "0", "0",
+                "-5", member(1, "e1"), "e1", "5", member(3, "e3"), "e3");
+        assertThat(write.slots().get(1).args()).containsExactly("1", "events/0", "", "0", "0",
+                "0", "2", "0", "0", "0",
+                "7", member(2, "e2"), "e2", "2", member(5, "e5"), "e5");
+        assertThat(write.slots().get(2).args()).containsExactly("1", "events/0", "", "0", "0",
+                "0", "1", "0", "0", "0",
                 "-1.5", member(4, "e4"), "e4");
     }
 
@@ -150,8 +172,8 @@ class RedisBatchesTest {
                 ScoreChange.removal("a", "all", "never-there"),
                 ScoreChange.upsert("a", "all", "new", 1, 30));
         RedisBatches.BatchWrite write = batches().prepare(changes, List.of(), orders(Map.of("a", Order.DESC)));
-        assertThat(write.args()).containsExactly("0", "0",
-                "a@all", "2", "2", "2", "0", "0",
+        assertThat(write.slots().get(0).args()).containsExactly("0", "0",
+                "2", "2", "2", "0", "0",
                 member(10, "moved"), member(11, "left"),
                 "-9", member(20, "moved"), "moved", "-1", member(30, "new"), "new",
                 "left", "never-there");
@@ -168,12 +190,13 @@ class RedisBatchesTest {
                 ScoreChange.upsert("other", "all", "cheater", 1, 9)); // quarantined on board a only
         RedisBatches.BatchWrite write = batches(quarantine).prepare(changes, List.of(),
                 orders(Map.of("a", Order.DESC, "other", Order.ASC)));
-        assertThat(write.args()).containsExactly("0", "0",
-                "a@all", "0", "1", "0", "1", "1",
+        assertThat(write.slots().get(0).args()).containsExactly("0", "0",
+                "0", "1", "0", "1", "1",
                 "-3", member(8, "honest"), "honest",
                 "cheater", "-99.5 " + member(7, "cheater"),
-                "gone-cheater",
-                "other@all", "0", "1", "0", "0", "0",
+                "gone-cheater");
+        assertThat(write.slots().get(1).args()).containsExactly("0", "0",
+                "0", "1", "0", "0", "0",
                 "1", member(9, "cheater"), "cheater");
     }
 
@@ -195,14 +218,14 @@ class RedisBatchesTest {
                 }
                 List<ScoreChange> changes = new ArrayList<>(byEntity.values());
                 List<String> args = batches().prepare(changes, List.of(), orders(Map.of("g", order)))
-                        .args();
-                int added = Integer.parseInt(args.get(4));
+                        .slots().get(0).args();
+                int added = Integer.parseInt(args.get(3));
                 assertThat(added).isEqualTo(changes.size());
                 record Member(double rankScore, String member, String entity) {
                 }
                 List<Member> members = new ArrayList<>();
                 for (int k = 0; k < added; k++) {
-                    members.add(new Member(Double.parseDouble(args.get(8 + 3 * k)), args.get(9 + 3 * k), args.get(10 + 3 * k)));
+                    members.add(new Member(Double.parseDouble(args.get(7 + 3 * k)), args.get(8 + 3 * k), args.get(9 + 3 * k)));
                 }
                 for (Member m : members) {
                     ScoreChange c = byEntity.get(m.entity);

@@ -1,0 +1,207 @@
+package io.standings.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.standings.store.redis.MemberCodec;
+import io.standings.store.redis.RedisKeys;
+import io.standings.testing.IncrementStream;
+import io.standings.testing.LiveStateAssertions;
+import io.standings.testing.RedisProbe;
+import io.standings.testing.ReferenceBoard;
+import io.standings.testing.ServerLocator;
+import io.standings.testing.ServiceProcess;
+import io.standings.testing.TestRun;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Redis Cluster primary is killed with SIGKILL in the middle of a stream of {@code incr} events over board periods
+ * spread across the cluster's slots; its replica is promoted by the cluster (asynchronous replication: the promoted
+ * replica may lack the last writes it had acknowledged). At the end every entity's score is exactly the sum of its
+ * events in the service's memory, in Redis (every board period, read through the cluster with ZRANGE, ZSCORE and
+ * ZRANK as another reader would) and in PostgreSQL's ranking. Runs only against a Redis Cluster (the build's
+ * {@code redis-cluster-it} execution); the killed node is started again afterwards, as a replica.
+ */
+class ClusterFailoverProcessIT {
+
+    private static final List<String> BOARDS = List.of("fo-a", "fo-b", "fo-c", "fo-d", "fo-e", "fo-f");
+
+    private TestRun run;
+    private ServiceProcess service;
+    private RedisProbe redis;
+    private List<String> killedCommandLine;
+
+    @BeforeEach
+    void start() {
+        Assumptions.assumeTrue(ServerLocator.servers().redisCluster(), "needs a Redis Cluster (-Dstandings.test.redis=cluster)");
+        run = TestRun.create(ServerLocator.servers());
+        run.createTopics(3);
+        redis = new RedisProbe(run.servers().redisUri());
+        Map<String, String> env = run.serviceEnvironment();
+        env.put("STANDINGS_BOARDS_SEED", String.join(",", BOARDS.stream().map(b -> b + ":desc:ordinal:incr").toList()));
+        env.put("STANDINGS_RECONCILE_INTERVAL", "1s");
+        env.put("STANDINGS_RECONCILE_PAUSE_FACTOR", "0");
+        service = new ServiceProcess("failover", env).start(Duration.ofSeconds(90));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (killedCommandLine != null) {
+            restartKilledNode();
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        if (run != null) {
+            run.cleanUp();
+        }
+    }
+
+    @Test
+    void aPrimaryKilledMidStreamLosesNothingAndCountsNothingTwice() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("[failover-test] seed " + seed);
+        RedisKeys keys = new RedisKeys(run.redisPrefix());
+        Map<String, IncrementStream> streams = new LinkedHashMap<>();
+        for (int i = 0; i < BOARDS.size(); i++) {
+            streams.put(BOARDS.get(i), new IncrementStream(run, BOARDS.get(i), 150, seed + i).start());
+        }
+        ServiceProcess.sleep(2_000);
+        // The primary serving the first board period's slot.
+        String victim = primaryOf(keys.ranks(BOARDS.get(0), "all"));
+        int killedAt = streams.values().stream().mapToInt(IncrementStream::produced).sum();
+        killPrimary(victim);
+        System.out.printf("[failover-test] kill -9 of primary %s after %d events%n", victim, killedAt);
+        // Until the cluster promoted the replica (a client connects to every node its slot map names, so it fails
+        // until the map no longer names the dead primary).
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> !victim.equals(primaryOf(keys.ranks(BOARDS.get(0), "all"))));
+        System.out.printf("[failover-test] %s's slot now served by %s%n", BOARDS.get(0), primaryOf(keys.ranks(BOARDS.get(0), "all")));
+        ServiceProcess.sleep(3_000); // the stream goes on against the promoted replica
+        int events = 0;
+        for (IncrementStream stream : streams.values()) {
+            events += stream.stop();
+        }
+        LiveStateAssertions.awaitOffsets(run, events, Duration.ofSeconds(120));
+
+        for (Map.Entry<String, IncrementStream> e : streams.entrySet()) {
+            String board = e.getKey();
+            ReferenceBoard reference = e.getValue().reference();
+            LiveStateAssertions.assertRedisEquals(run, board, io.standings.core.index.Order.DESC, reference);
+            assertEachEntityReadsBack(keys, board, reference);
+            LiveStateAssertions.assertServiceAnswers(service, board, reference);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> LiveStateAssertions.assertPostgresRankingEquals(run, board, "all", reference));
+        }
+        String metrics = service.get("/q/metrics").body();
+        System.out.printf("[failover-test] %d events over %d board periods: exact in memory, Redis and PostgreSQL (%s)%n",
+                events, BOARDS.size(), metricLines(metrics, "standings_ingest_fences_total", "standings_redis_recoveries"));
+    }
+
+    /** Each entity as a reader of the cluster finds it: HGET its member, ZSCORE and ZRANK in the board period. */
+    private void assertEachEntityReadsBack(RedisKeys keys, String board, ReferenceBoard reference) {
+        for (ReferenceBoard.Row row : reference.ranked()) {
+            Response member = redis.send(Request.cmd(Command.HGET).arg(keys.members(board, "all")).arg(row.entity()));
+            assertThat(member).as("member of %s in %s", row.entity(), board).isNotNull();
+            Response score = redis.send(Request.cmd(Command.ZSCORE).arg(keys.ranks(board, "all")).arg(member.toString()));
+            assertThat(MemberCodec.score(score.toDouble(), io.standings.core.index.Order.DESC)).as("ZSCORE of %s", row.entity())
+                    .isEqualTo(row.score());
+            Response rank = redis.send(Request.cmd(Command.ZRANK).arg(keys.ranks(board, "all")).arg(member.toString()));
+            assertThat(rank.toLong() + 1).as("ZRANK of %s", row.entity()).isEqualTo(row.ordinal());
+        }
+    }
+
+    /** "host:port" of the primary that serves the key's slot (CLUSTER SHARDS / SLOTS through the cluster). */
+    private String primaryOf(String key) {
+        long slot = redis.send(Request.cmd(Command.CLUSTER).arg("KEYSLOT").arg(key)).toLong();
+        Response slots = redis.send(Request.cmd(Command.CLUSTER).arg("SLOTS"));
+        for (Response range : slots) {
+            if (range.get(0).toLong() <= slot && slot <= range.get(1).toLong()) {
+                Response primary = range.get(2);
+                return primary.get(0).toString() + ":" + primary.get(1).toLong();
+            }
+        }
+        throw new IllegalStateException("no primary serves slot " + slot);
+    }
+
+    private void killPrimary(String hostPort) throws Exception {
+        int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+        long pid = pidListeningOn(port);
+        killedCommandLine = commandLine(pid);
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start().waitFor();
+    }
+
+    /** The killed node comes back empty (no persistence) and joins as a replica of the promoted one. */
+    private void restartKilledNode() throws Exception {
+        List<String> command = new ArrayList<>(killedCommandLine);
+        killedCommandLine = null;
+        new ProcessBuilder(command).inheritIO().start().waitFor();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+            Response info = redis.send(Request.cmd(Command.CLUSTER).arg("INFO"));
+            return info.toString().contains("cluster_state:ok") && redis.send(Request.cmd(Command.CLUSTER).arg("NODES"))
+                    .toString().lines().noneMatch(l -> l.contains("fail"));
+        });
+    }
+
+    /** The pid of the redis-server whose command line names the port (`redis-server 127.0.0.1:PORT [cluster]`). */
+    private static long pidListeningOn(int port) throws IOException {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmd = Files.readString(p.resolve("cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
+                    if (cmd.startsWith("redis-server") && cmd.contains(":" + port)) {
+                        return Long.parseLong(p.getFileName().toString());
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile
+                }
+            }
+        }
+        throw new IllegalStateException("no redis-server on port " + port);
+    }
+
+    /** How the node was started: its config lives in its command line (deploy/local/up --redis-cluster). */
+    private static List<String> commandLine(long pid) throws IOException {
+        String port = null;
+        String raw = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8);
+        String shown = raw.replace('\0', ' ').trim();
+        // A daemonized redis-server shows "redis-server 127.0.0.1:7000 [cluster]": its options come from the up
+        // script's layout, rebuilt here from the port.
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+)").matcher(shown);
+        if (m.find()) {
+            port = m.group(1);
+        }
+        Path dir = ServerLocator.projectRoot().resolve(".local/redis-cluster/" + port);
+        Path log = ServerLocator.projectRoot().resolve(".local/logs/redis-cluster-" + port + ".log");
+        return List.of("redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port, "--cluster-enabled",
+                "yes", "--cluster-config-file", dir.resolve("nodes.conf").toString(), "--cluster-node-timeout", "2000",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", log.toString(), "--pidfile",
+                dir.resolve("redis.pid").toString());
+    }
+
+    private static String metricLines(String metrics, String... names) {
+        List<String> found = new ArrayList<>();
+        metrics.lines().filter(l -> !l.startsWith("#"))
+                .filter(l -> java.util.Arrays.stream(names).anyMatch(l::startsWith)).forEach(found::add);
+        return String.join("; ", found);
+    }
+}
