@@ -92,6 +92,7 @@ public class BatchPipeline {
     private final Counter boardsFoundElsewhere;
     private volatile boolean stopping;
     private volatile Throwable failed;
+    private volatile String redisWriteFailure;
 
     public BatchPipeline(BoardRegistry boards, LiveBoards live, RedisBatches redis,
             DeadLetterPublisher deadLetters, PartitionTracker tracker, StateKeeper keeper, MeterRegistry registry,
@@ -290,6 +291,11 @@ public class BatchPipeline {
                 .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely();
     }
 
+    /** Why the batch's Redis write fails while it is retried, or null when the last attempt succeeded (health). */
+    public String redisWriteFailure() {
+        return redisWriteFailure;
+    }
+
     /** The defect that stopped the ingest, or null while it runs (liveness). */
     public Throwable failure() {
         return failed;
@@ -444,7 +450,11 @@ public class BatchPipeline {
                     }
                     return haltBetweenBoardPeriodsIfAsked(p.write()).chain(() -> redis.apply(p.write()));
                 })
-                        .onFailure(e -> !stopping).invoke(e -> Log.warnf("Redis write failed, retrying: %s", e.getMessage()))
+                        .invoke(() -> redisWriteFailure = null)
+                        .onFailure(e -> !stopping).invoke(e -> {
+                            redisWriteFailure = String.valueOf(e.getMessage());
+                            Log.warnf("Redis write failed, retrying: %s", e.getMessage());
+                        })
                         .onFailure(e -> !stopping).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
                         .indefinitely())
                 .map(result -> {

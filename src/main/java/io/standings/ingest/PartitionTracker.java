@@ -138,8 +138,9 @@ public class PartitionTracker implements KafkaConsumerRebalanceListener {
                 pastLogEnd.put(tp, offset);
                 Log.errorf("Redis says offset %d of %s is applied, but the partition ends at %d: the topic was deleted and"
                         + " created again, or Kafka truncated it. Its records up to offset %d are skipped as already"
-                        + " applied. If they are new events, delete the field '%s' of the Redis hash of offsets"
-                        + " (docs/redis-layout.md) and restart: the partition is then read from its beginning.",
+                        + " applied. If they are new events, delete the field '%s' of the Redis hash of offsets and of every"
+                        + " board period's offsets hash (docs/redis-layout.md) and restart: the partition is then read"
+                        + " from its beginning.",
                         offset, tp, logEnd, offset, field);
             } else {
                 pastLogEnd.remove(tp);

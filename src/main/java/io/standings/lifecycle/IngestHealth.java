@@ -17,7 +17,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 
 /**
- * Whether the ingest can move ({@code /q/health/group/ingest}): Redis answers, no assigned partition waits for
+ * Whether the ingest can move ({@code /q/health/group/ingest}): Redis answers and takes the batch's writes, no assigned partition waits for
  * it, and dead letters are being parked. DOWN here means events wait in Kafka, none is lost; reads go on. It is
  * also DOWN while a partition's stored offset is past its log end (the topic was created again or truncated),
  * whose records up to that offset are skipped: an operator decides (docs/api.md, Health).
@@ -47,17 +47,23 @@ public class IngestHealth implements AsyncHealthCheck {
                 .map(redisDown -> {
                     java.util.Set<TopicPartition> waiting = tracker.waitingForRedis();
                     boolean dlqFailing = deadLetters.failing();
+                    String writesFailing = consumer.redisWriteFailure();
                     Throwable failure = consumer.failure();
                     java.util.Map<TopicPartition, Long> pastLogEnd = tracker.pastLogEnd();
                     HealthCheckResponseBuilder b = HealthCheckResponse.named("Standings ingest")
                             .status(redisDown == null && waiting.isEmpty() && !dlqFailing && failure == null
-                                    && pastLogEnd.isEmpty())
+                                    && pastLogEnd.isEmpty() && writesFailing == null)
                             .withData("redis", redisDown == null ? "answers" : "away: " + redisDown)
                             .withData("partitionsWaitingForRedis", waiting.toString())
                             .withData("deadLetterTopic", dlqFailing ? "not taking records (retrying)" : "taking records");
                     if (!pastLogEnd.isEmpty()) {
                         b.withData("offsetsPastLogEnd", pastLogEnd + ": these partitions' records up to the stored"
                                 + " offset are skipped as already applied (the topic was created again or truncated)");
+                    }
+                    if (writesFailing != null) {
+                        // Redis answers a PING but refuses the batch's writes: on a Redis Cluster, a slot without a
+                        // primary (CLUSTERDOWN) or moving; the batch is retried, the stream waits.
+                        b.withData("redisWrites", "failing, retried: " + writesFailing);
                     }
                     if (failure != null) {
                         b.withData("stopped", String.valueOf(failure.getMessage()));

@@ -35,8 +35,10 @@ import org.junit.jupiter.api.Test;
  * spread across the cluster's slots; its replica is promoted by the cluster (asynchronous replication: the promoted
  * replica may lack the last writes it had acknowledged). At the end every entity's score is exactly the sum of its
  * events in the service's memory, in Redis (every board period, read through the cluster with ZRANGE, ZSCORE and
- * ZRANK as another reader would) and in PostgreSQL's ranking. Runs only against a Redis Cluster (the build's
- * {@code redis-cluster-it} execution); the killed node is started again afterwards, as a replica.
+ * ZRANK as another reader would) and in PostgreSQL's ranking. And a slot moved to another primary mid-stream (keys
+ * migrated a few at a time, the writes meeting ASK and TRYAGAIN): nothing lost or counted twice either. Runs only
+ * against a Redis Cluster (the build's {@code redis-cluster-it} execution); a killed node is started again
+ * afterwards, as a replica.
  */
 class ClusterFailoverProcessIT {
 
@@ -117,6 +119,83 @@ class ClusterFailoverProcessIT {
                 events, BOARDS.size(), metricLines(metrics, "standings_ingest_fences_total", "standings_redis_recoveries"));
     }
 
+    @Test
+    void aSlotMovedToAnotherPrimaryMidStreamLosesNothingAndCountsNothingTwice() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("[slot-move-test] seed " + seed);
+        RedisKeys keys = new RedisKeys(run.redisPrefix());
+        Map<String, IncrementStream> streams = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            streams.put(BOARDS.get(i), new IncrementStream(run, BOARDS.get(i), 150, seed + i).start());
+        }
+        ServiceProcess.sleep(2_000);
+        String key = keys.ranks(BOARDS.get(1), "all");
+        long slot = redis.send(Request.cmd(Command.CLUSTER).arg("KEYSLOT").arg(key)).toLong();
+        String from = primaryOf(key);
+        String to = primaries().stream().filter(p -> !p.equals(from)).findFirst().orElseThrow();
+        int moved = moveSlot(slot, from, to);
+        System.out.printf("[slot-move-test] slot %d (%s) moved from %s to %s mid-stream (%d keys) after %d events%n", slot,
+                BOARDS.get(1), from, to, moved, streams.values().stream().mapToInt(IncrementStream::produced).sum());
+        assertThat(primaryOf(key)).isEqualTo(to);
+        ServiceProcess.sleep(2_000);
+        int events = 0;
+        for (IncrementStream stream : streams.values()) {
+            events += stream.stop();
+        }
+        LiveStateAssertions.awaitOffsets(run, events, Duration.ofSeconds(120));
+        for (Map.Entry<String, IncrementStream> e : streams.entrySet()) {
+            ReferenceBoard reference = e.getValue().reference();
+            LiveStateAssertions.assertRedisEquals(run, e.getKey(), io.standings.core.index.Order.DESC, reference);
+            assertEachEntityReadsBack(keys, e.getKey(), reference);
+            LiveStateAssertions.assertServiceAnswers(service, e.getKey(), reference);
+        }
+        System.out.printf("[slot-move-test] %d events: exact in memory and Redis%n", events);
+    }
+
+    /** "host:port" of every primary. */
+    private List<String> primaries() {
+        List<String> found = new ArrayList<>();
+        for (Response range : redis.send(Request.cmd(Command.CLUSTER).arg("SLOTS"))) {
+            String primary = range.get(2).get(0).toString() + ":" + range.get(2).get(1).toLong();
+            if (!found.contains(primary)) {
+                found.add(primary);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Moves one slot between primaries the way {@code redis-cli --cluster reshard} does, in steps of a few keys with
+     * pauses, so that the stream's writes meet the slot while it is half moved (ASK, TRYAGAIN). Returns the keys moved.
+     */
+    private int moveSlot(long slot, String from, String to) {
+        try (RedisProbe source = new RedisProbe("redis://" + from); RedisProbe target = new RedisProbe("redis://" + to)) {
+            String sourceId = source.send(Request.cmd(Command.CLUSTER).arg("MYID")).toString();
+            String targetId = target.send(Request.cmd(Command.CLUSTER).arg("MYID")).toString();
+            target.send(Request.cmd(Command.CLUSTER).arg("SETSLOT").arg(slot).arg("IMPORTING").arg(sourceId));
+            source.send(Request.cmd(Command.CLUSTER).arg("SETSLOT").arg(slot).arg("MIGRATING").arg(targetId));
+            int moved = 0;
+            while (true) {
+                Response keysInSlot = source.send(Request.cmd(Command.CLUSTER).arg("GETKEYSINSLOT").arg(slot).arg(2));
+                if (keysInSlot.size() == 0) {
+                    break;
+                }
+                Request migrate = Request.cmd(Command.MIGRATE).arg(to.substring(0, to.lastIndexOf(':')))
+                        .arg(to.substring(to.lastIndexOf(':') + 1)).arg("").arg(0).arg(5000).arg("KEYS");
+                keysInSlot.forEach(k -> migrate.arg(k.toString()));
+                source.send(migrate);
+                moved += keysInSlot.size();
+                ServiceProcess.sleep(300);
+            }
+            for (String node : primaries()) {
+                try (RedisProbe each = new RedisProbe("redis://" + node)) {
+                    each.send(Request.cmd(Command.CLUSTER).arg("SETSLOT").arg(slot).arg("NODE").arg(targetId));
+                }
+            }
+            return moved;
+        }
+    }
+
     /** Each entity as a reader of the cluster finds it: HGET its member, ZSCORE and ZRANK in the board period. */
     private void assertEachEntityReadsBack(RedisKeys keys, String board, ReferenceBoard reference) {
         for (ReferenceBoard.Row row : reference.ranked()) {
@@ -144,10 +223,9 @@ class ClusterFailoverProcessIT {
     }
 
     private void killPrimary(String hostPort) throws Exception {
+        killedCommandLine = startCommandOf(hostPort);
         int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
-        long pid = pidListeningOn(port);
-        killedCommandLine = commandLine(pid);
-        new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-9", Long.toString(pidListeningOn(port))).inheritIO().start().waitFor();
     }
 
     /** The killed node comes back empty (no persistence) and joins as a replica of the promoted one. */
@@ -168,7 +246,7 @@ class ClusterFailoverProcessIT {
             for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
                 try {
                     String cmd = Files.readString(p.resolve("cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
-                    if (cmd.startsWith("redis-server") && cmd.contains(":" + port)) {
+                    if (cmd.startsWith("redis-server") && cmd.contains(":" + port + " ")) {
                         return Long.parseLong(p.getFileName().toString());
                     }
                 } catch (IOException e) {
@@ -179,23 +257,30 @@ class ClusterFailoverProcessIT {
         throw new IllegalStateException("no redis-server on port " + port);
     }
 
-    /** How the node was started: its config lives in its command line (deploy/local/up --redis-cluster). */
-    private static List<String> commandLine(long pid) throws IOException {
-        String port = null;
-        String raw = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8);
-        String shown = raw.replace('\0', ' ').trim();
-        // A daemonized redis-server shows "redis-server 127.0.0.1:7000 [cluster]": its options come from the up
-        // script's layout, rebuilt here from the port.
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+)").matcher(shown);
-        if (m.find()) {
-            port = m.group(1);
+    /**
+     * How to start the node again as it runs now: its own configuration (CONFIG GET), the same nodes.conf (so it keeps
+     * its node id and rejoins the cluster), without persistence.
+     */
+    private static List<String> startCommandOf(String hostPort) {
+        try (RedisProbe node = new RedisProbe("redis://" + hostPort)) {
+            List<String> command = new ArrayList<>(List.of("redis-server", "--daemonize", "yes", "--save", "", "--appendonly", "no"));
+            for (String name : List.of("bind", "port", "cluster-enabled", "cluster-config-file", "cluster-node-timeout", "dir",
+                    "logfile", "pidfile")) {
+                Response r = node.send(Request.cmd(Command.CONFIG).arg("GET").arg(name));
+                String value;
+                try {
+                    value = r.get(name).toString(); // RESP3: a map
+                } catch (RuntimeException notAMap) {
+                    value = r.get(1).toString(); // RESP2: [name, value]
+                }
+                if (name.equals("cluster-config-file") && !value.startsWith("/")) {
+                    continue; // relative to dir: the default is found there again
+                }
+                command.add("--" + name);
+                command.addAll(List.of(value.split(" ")));
+            }
+            return command;
         }
-        Path dir = ServerLocator.projectRoot().resolve(".local/redis-cluster/" + port);
-        Path log = ServerLocator.projectRoot().resolve(".local/logs/redis-cluster-" + port + ".log");
-        return List.of("redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port, "--cluster-enabled",
-                "yes", "--cluster-config-file", dir.resolve("nodes.conf").toString(), "--cluster-node-timeout", "2000",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", log.toString(), "--pidfile",
-                dir.resolve("redis.pid").toString());
     }
 
     private static String metricLines(String metrics, String... names) {
