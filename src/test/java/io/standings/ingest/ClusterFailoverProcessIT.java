@@ -64,17 +64,20 @@ class ClusterFailoverProcessIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (killedCommandLine != null) {
-            restartKilledNode();
-        }
-        if (service != null) {
-            service.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        if (run != null) {
-            run.cleanUp();
+        try {
+            if (service != null) {
+                service.close();
+            }
+            if (killedCommandLine != null) {
+                restartKilledNode();
+            }
+        } finally {
+            if (redis != null) {
+                redis.close();
+            }
+            if (run != null) {
+                run.cleanUp();
+            }
         }
     }
 

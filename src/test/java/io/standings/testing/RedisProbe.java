@@ -55,6 +55,15 @@ public final class RedisProbe implements AutoCloseable {
         }
     }
 
+    /** Sends commands on one connection, in order (on a cluster: keys of one slot only); their answers. */
+    public List<Response> batch(List<Request> requests) {
+        try {
+            return redis.batch(requests).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Redis batch failed", e);
+        }
+    }
+
     /** ZRANGE key 0 -1 WITHSCORES, in order. */
     public List<Member> zrange(String key) {
         Response r = send(Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(-1).arg("WITHSCORES"));
