@@ -242,18 +242,7 @@ public class RedisReads {
      * whole 5,000-event batch (two commands per entity) would fail every time.
      */
     private Uni<List<Response>> readInChunks(List<Request> reads) {
-        return readChunk(reads, 0, new ArrayList<>(reads.size()));
-    }
-
-    private Uni<List<Response>> readChunk(List<Request> reads, int from, List<Response> answers) {
-        if (from >= reads.size()) {
-            return Uni.createFrom().item(answers);
-        }
-        int to = Math.min(reads.size(), from + READ_CHUNK);
-        return readAtomically(reads.subList(from, to)).chain(chunk -> {
-            answers.addAll(chunk);
-            return readChunk(reads, to, answers);
-        });
+        return RedisSlots.inChunks(reads, READ_CHUNK, this::readAtomically);
     }
 
     /**

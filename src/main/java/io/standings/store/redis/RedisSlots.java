@@ -43,17 +43,27 @@ public class RedisSlots {
 
     /** Sends commands of one slot in order, pipelined in round trips of {@value #PIPELINE}; their answers in order. */
     public Uni<List<Response>> inOneSlot(List<Request> requests) {
-        return pipeline(requests, 0, new ArrayList<>(requests.size()));
+        return inChunks(requests, PIPELINE, redis::batch);
     }
 
-    private Uni<List<Response>> pipeline(List<Request> requests, int from, List<Response> answers) {
+    /**
+     * Sends {@code requests} in chunks of {@code size}, one chunk after the other through {@code send} (a pipeline, a
+     * transaction), and returns every answer in order.
+     */
+    static Uni<List<Response>> inChunks(List<Request> requests, int size,
+            java.util.function.Function<List<Request>, Uni<List<Response>>> send) {
+        return chunk(requests, 0, size, send, new ArrayList<>(requests.size()));
+    }
+
+    private static Uni<List<Response>> chunk(List<Request> requests, int from, int size,
+            java.util.function.Function<List<Request>, Uni<List<Response>>> send, List<Response> answers) {
         if (from >= requests.size()) {
             return Uni.createFrom().item(answers);
         }
-        int to = Math.min(requests.size(), from + PIPELINE);
-        return redis.batch(requests.subList(from, to)).chain(part -> {
+        int to = Math.min(requests.size(), from + size);
+        return send.apply(requests.subList(from, to)).chain(part -> {
             answers.addAll(part);
-            return pipeline(requests, to, answers);
+            return chunk(requests, to, size, send, answers);
         });
     }
 
