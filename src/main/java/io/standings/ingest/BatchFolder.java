@@ -8,6 +8,7 @@ import io.standings.core.board.Operation;
 import io.standings.core.board.Period;
 import io.standings.core.board.PeriodRules;
 import io.standings.core.index.Order;
+import io.standings.state.BoardPeriods;
 import io.standings.state.EntityScore;
 import io.standings.state.LiveState;
 import java.util.ArrayList;
@@ -163,7 +164,7 @@ public final class BatchFolder {
         void take(int index, ScoreEvent event) {
             Board board = boards.board(event.board());
             String period = board.periodOf(event.timestamp());
-            if (held != null && held.holds(index, event.board() + "@" + period)) {
+            if (held != null && held.holds(index, BoardPeriods.boardPeriod(event.board(), period))) {
                 return;
             }
             long producedAt = event.recordTimestamp() >= 0 ? event.recordTimestamp() : event.timestamp();

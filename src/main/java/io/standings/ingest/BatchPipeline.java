@@ -316,10 +316,8 @@ public class BatchPipeline {
         Map<String, Board> batchBoards = new HashMap<>();
         // The partition of each (board, entity) of the batch: its states go to that partition of the changelog.
         Map<String, Integer> partitionOf = new HashMap<>();
-        // Per valid event: its partition and offset, for the board periods that already hold it (a batch cut off
-        // between two board periods' writes is replayed: each board period skips what it holds).
-        List<String> eventFields = new ArrayList<>(records.count());
-        List<Long> eventOffsets = new ArrayList<>(records.count());
+        // Whether a board period may already hold some of these records (a batch cut off between two board
+        // periods' writes is replayed: each board period skips what it holds); checked once per partition.
         boolean someHeld = false;
         SlotOffsets slots = tracker.slotOffsets();
         int skipped = 0;
@@ -329,6 +327,7 @@ public class BatchPipeline {
             String field = BoardPeriods.partition(tp.topic(), tp.partition());
             Long pendingOffset = pending == null ? null : pending.nextOffsets().get(field);
             Long before = pendingOffset != null ? pendingOffset : tracker.lastApplied(tp.topic(), tp.partition());
+            someHeld |= slots.mayHold(field, before == null ? 0 : before + 1);
             long last = -1;
             for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
                 if (!tracker.isNew(tp, field, record.offset()) || (before != null && record.offset() <= before)) {
@@ -348,9 +347,6 @@ public class BatchPipeline {
                     }
                     events.add(valid.event());
                     sources.add(record);
-                    eventFields.add(field);
-                    eventOffsets.add(record.offset());
-                    someHeld |= slots.mayHold(field, record.offset());
                     partitionOf.put(valid.event().board() + "/" + valid.event().entity(), tp.partition());
                 } else if (parsed instanceof ParsedRecord.Rejected bad) {
                     rejected.add(new DeadLetter(record, bad));
@@ -370,7 +366,8 @@ public class BatchPipeline {
         }
         int[] held = new int[1];
         BatchFolder.Held alreadyHeld = !someHeld ? null : (i, bp) -> {
-            boolean holds = slots.holds(bp, eventFields.get(i), eventOffsets.get(i));
+            ConsumerRecord<byte[], byte[]> source = sources.get(i);
+            boolean holds = slots.holds(bp, BoardPeriods.partition(source.topic(), source.partition()), source.offset());
             if (holds) {
                 held[0]++;
             }

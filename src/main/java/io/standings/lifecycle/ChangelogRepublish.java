@@ -83,11 +83,7 @@ public class ChangelogRepublish {
             return Uni.createFrom().voidItem();
         }
         List<String> fields = assigned.stream().map(tp -> BoardPeriods.partition(tp.topic(), tp.partition())).toList();
-        return redis.periods().chain(listed -> {
-            Set<String> periods = new HashSet<>(listed);
-            periods.addAll(live.indexes().keySet());
-            return redis.lastBatches(periods, fields);
-        }).chain(found -> {
+        return redis.periodsAnd(live.indexes().keySet()).chain(periods -> redis.lastBatches(periods, fields)).chain(found -> {
             Set<String> boardIds = new HashSet<>();
             found.values().forEach(batches -> batches.forEach(b -> b.changed()
                     .forEach(c -> boardIds.add(BoardPeriods.boardOf(c.boardPeriod())))));

@@ -30,8 +30,7 @@ public final class SlotOffsets {
 
     /** Whether the board period's slot already holds the partition's record at {@code offset}. */
     public boolean holds(String boardPeriod, String field, long offset) {
-        Long highestOffset = highest.get(field);
-        if (highestOffset == null || offset > highestOffset) {
+        if (!mayHold(field, offset)) {
             return false;
         }
         Long stored = get(boardPeriod, field);

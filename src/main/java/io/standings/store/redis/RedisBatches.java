@@ -69,10 +69,12 @@ public class RedisBatches {
     }
 
     /**
-     * One board period's script call: its keys and arguments, and the offsets it moves the board period to
-     * ("topic/partition" → the batch's last offset of that partition).
+     * One board period's script call: its keys and arguments, the offsets it continues from ("topic/partition" →
+     * the offset the board period holds now, null for none: its fence) and the ones it moves the board period to
+     * (the batch's last offset of that partition).
      */
-    public record SlotWrite(String boardPeriod, List<String> keys, List<String> args, Map<String, Long> offsets) {
+    public record SlotWrite(String boardPeriod, List<String> keys, List<String> args, Map<String, Long> continuesFrom,
+            Map<String, Long> offsets) {
     }
 
     /** A batch's writes, built ahead (they depend on quarantine marks): one per board period, then the floor. */
@@ -171,6 +173,7 @@ public class RedisBatches {
         List<String> scriptKeys = List.of(keys.periodOffsets(bp), keys.ranks(bp), keys.members(bp), keys.held(bp),
                 keys.periodLastBatch(bp));
         List<String> args = new ArrayList<>(8 + 3 * offsets.size() + 2 * lastBatches.size() + 3 * periodChanges.size());
+        Map<String, Long> continuesFrom = new LinkedHashMap<>();
         Map<String, Long> moved = new LinkedHashMap<>();
         args.add(Integer.toString(offsets.size()));
         for (OffsetAdvance o : offsets) {
@@ -178,6 +181,7 @@ public class RedisBatches {
             args.add(o.field());
             args.add(stored == null ? "" : Long.toString(stored));
             args.add(Long.toString(o.next()));
+            continuesFrom.put(o.field(), stored);
             moved.put(o.field(), o.next());
         }
         args.add(Integer.toString(lastBatches.size()));
@@ -221,7 +225,7 @@ public class RedisBatches {
         args.addAll(gone);
         args.addAll(hold);
         args.addAll(release);
-        return new SlotWrite(bp, scriptKeys, args, moved);
+        return new SlotWrite(bp, scriptKeys, args, continuesFrom, moved);
     }
 
     private Uni<Response> evalApply(List<String> scriptKeys, List<String> args) {
@@ -243,22 +247,10 @@ public class RedisBatches {
             case 2 -> ApplyResult.ALREADY_APPLIED;
             default -> {
                 String field = response.get(1).toString();
-                String expected = expectedIn(slot, field);
                 yield new ApplyResult(false, false, slot.boardPeriod(), field, response.get(2).toString(),
-                        expected == null || expected.isEmpty() ? null : Long.parseLong(expected));
+                        slot.continuesFrom().get(field));
             }
         };
-    }
-
-    /** The expected offset the slot's script carried for a partition (its arguments: P, then field/expected/new). */
-    private static String expectedIn(SlotWrite slot, String field) {
-        int p = Integer.parseInt(slot.args().get(0));
-        for (int i = 0; i < p; i++) {
-            if (slot.args().get(1 + 3 * i).equals(field)) {
-                return slot.args().get(2 + 3 * i);
-            }
-        }
-        return null;
     }
 
     private static String resource(String path) {

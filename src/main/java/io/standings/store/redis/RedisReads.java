@@ -76,15 +76,23 @@ public class RedisReads {
     }
 
     /**
-     * The floor, then the offsets of every listed board period and of {@code alsoPeriods} (those memory knows: a
-     * board period whose listing a failover lost still has its offsets read).
+     * The floor, then the offsets of every board period of {@link #periodsAnd periodsAnd(alsoPeriods)}.
      */
     public Uni<StoredOffsets> storedOffsets(java.util.Collection<String> alsoPeriods) {
-        return offsets().chain(floor -> periods().chain(listed -> {
+        return offsets().chain(floor -> periodsAnd(alsoPeriods)
+                .chain(all -> periodOffsets(all).map(byPeriod -> new StoredOffsets(floor, byPeriod))));
+    }
+
+    /**
+     * Every board period Redis lists, and {@code known} (those memory knows: one whose listing a failover lost is
+     * still read).
+     */
+    public Uni<java.util.Set<String>> periodsAnd(java.util.Collection<String> known) {
+        return periods().map(listed -> {
             java.util.Set<String> all = new java.util.LinkedHashSet<>(listed);
-            all.addAll(alsoPeriods);
-            return periodOffsets(all).map(byPeriod -> new StoredOffsets(floor, byPeriod));
-        }));
+            all.addAll(known);
+            return all;
+        });
     }
 
     /** The offsets each given board period holds ("board@period" → "topic/partition" → offset); none: left out. */
@@ -221,11 +229,7 @@ public class RedisReads {
      * Runs read commands of one slot atomically (MULTI/EXEC on one connection) and returns their answers in order.
      */
     public Uni<List<Response>> readAtomically(List<Request> reads) {
-        List<Request> requests = new ArrayList<>(reads.size() + 2);
-        requests.add(Request.cmd(Command.MULTI));
-        requests.addAll(reads);
-        requests.add(Request.cmd(Command.EXEC));
-        return redis.batch(requests).map(rs -> {
+        return redis.batch(RedisSlots.transaction(reads)).map(rs -> {
             Response exec = rs.get(rs.size() - 1);
             List<Response> answers = new ArrayList<>(reads.size());
             for (int i = 0; i < reads.size(); i++) {

@@ -67,6 +67,15 @@ public class RedisSlots {
         });
     }
 
+    /** The commands of one slot wrapped in MULTI … EXEC, to be sent as one pipeline. */
+    public static List<Request> transaction(List<Request> commands) {
+        List<Request> tx = new ArrayList<>(commands.size() + 2);
+        tx.add(Request.cmd(Command.MULTI));
+        tx.addAll(commands);
+        tx.add(Request.cmd(Command.EXEC));
+        return tx;
+    }
+
     /** Sends each group (the commands of one slot, in order) side by side with the others. */
     public Uni<Void> perSlot(Collection<List<Request>> groups) {
         if (groups.isEmpty()) {

@@ -69,7 +69,6 @@ public class RedisWrites {
         entriesByPeriod.forEach((bp, e) -> {
             String member = MemberCodec.member(e.reachedAt(), e.entity());
             List<Request> tx = new ArrayList<>();
-            tx.add(Request.cmd(Command.MULTI));
             if (quarantined) {
                 tx.add(Request.cmd(Command.ZREM).arg(keys.ranks(bp)).arg(member));
                 tx.add(Request.cmd(Command.HDEL).arg(keys.members(bp)).arg(entity));
@@ -81,8 +80,7 @@ public class RedisWrites {
                         .arg(MemberCodec.format(MemberCodec.rankScore(e.score(), order))).arg(member));
                 tx.add(Request.cmd(Command.HSET).arg(keys.members(bp)).arg(entity).arg(member));
             }
-            tx.add(Request.cmd(Command.EXEC));
-            groups.add(tx);
+            groups.add(RedisSlots.transaction(tx));
         });
         Request mark = Request.cmd(quarantined ? Command.SADD : Command.SREM).arg(keys.quarantine())
                 .arg(Quarantine.member(board, entity));
@@ -102,22 +100,11 @@ public class RedisWrites {
         });
         heldPeriods.forEach(bp -> byPeriod.computeIfAbsent(bp, k -> new ArrayList<>())
                 .add(Request.cmd(Command.HDEL).arg(keys.held(bp)).arg(entity)));
-        List<List<Request>> groups = new ArrayList<>();
-        byPeriod.values().forEach(commands -> {
-            List<Request> tx = new ArrayList<>(commands.size() + 2);
-            tx.add(Request.cmd(Command.MULTI));
-            tx.addAll(commands);
-            tx.add(Request.cmd(Command.EXEC));
-            groups.add(tx);
-        });
-        Uni<Void> marks = Uni.createFrom().voidItem();
-        if (!boards.isEmpty()) {
-            Request srem = Request.cmd(Command.SREM).arg(keys.quarantine());
-            boards.forEach(b -> srem.arg(Quarantine.member(b, entity)));
-            marks = redis.send(srem).replaceWithVoid();
-        }
-        Uni<Void> unmark = marks;
-        return slots.perSlot(groups).chain(() -> unmark);
+        List<List<Request>> groups = byPeriod.values().stream().map(RedisSlots::transaction).toList();
+        Request srem = Request.cmd(Command.SREM).arg(keys.quarantine());
+        boards.forEach(b -> srem.arg(Quarantine.member(b, entity)));
+        return slots.perSlot(groups)
+                .chain(() -> boards.isEmpty() ? Uni.createFrom().voidItem() : redis.send(srem).replaceWithVoid());
     }
 
     /** Removes every period of a board from Redis. */
