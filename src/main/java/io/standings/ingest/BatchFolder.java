@@ -97,8 +97,10 @@ public final class BatchFolder {
      * @param changes one net change per (board, period, entity) the batch changed
      * @param rejected the events judged by their effect and not taken
      * @param entriesAfter per "board@period" whose number of entries the changes move: that number after them
+     * @param lastEvents per change (same positions): the index in the batch of the last event the change took
      */
-    public record Folded(List<ScoreChange> changes, List<Rejection> rejected, Map<String, Long> entriesAfter) {
+    public record Folded(List<ScoreChange> changes, List<Rejection> rejected, Map<String, Long> entriesAfter,
+            int[] lastEvents) {
     }
 
     private BatchFolder() {
@@ -142,7 +144,7 @@ public final class BatchFolder {
         private final LiveState live;
         private final Limits limits;
         private final long now;
-        private final Map<Key, State> states = new LinkedHashMap<>();
+        private final Map<ChangeKey, State> states = new LinkedHashMap<>();
         private final List<Rejection> rejected = new ArrayList<>();
         /** Per "board@period" whose entries the batch adds or removes: its entries so far. */
         private final Map<String, long[]> entries = new HashMap<>();
@@ -183,10 +185,10 @@ public final class BatchFolder {
                     return;
                 }
             }
-            Key key = new Key(event.board(), period, event.entity());
+            ChangeKey key = new ChangeKey(event.board(), period, event.entity());
             State state = states.get(key);
             if (state == null) {
-                state = new State(live.current(key.board, key.period, key.entity));
+                state = new State(live.current(key.board(), key.period(), key.entity()));
             }
             Operation op = event.op() != null ? event.op() : board.operator();
             Outcome next = state.next(op, event.value(), event.timestamp(), board);
@@ -204,12 +206,12 @@ public final class BatchFolder {
                 }
             }
             if (next.present != state.present) {
-                String bp = key.board + "@" + key.period;
-                long[] count = entries.computeIfAbsent(bp, k -> new long[] {live.entries(key.board, key.period)});
+                String bp = key.board() + "@" + key.period();
+                long[] count = entries.computeIfAbsent(bp, k -> new long[] {live.entries(key.board(), key.period())});
                 java.util.Set<String> periods = null;
                 if (next.present) {
                     if (count[0] == 0) {
-                        periods = livePeriods.computeIfAbsent(key.board, b -> new java.util.HashSet<>(live.livePeriods(b)));
+                        periods = livePeriods.computeIfAbsent(key.board(), b -> new java.util.HashSet<>(live.livePeriods(b)));
                         if (periods.size() >= limits.maxLivePeriods()) {
                             reject(index, RejectReason.PERIOD_LIMIT, "board '" + board.id() + "' already has "
                                     + limits.maxLivePeriods() + " live periods (standings.boards.max-live-periods)");
@@ -217,7 +219,7 @@ public final class BatchFolder {
                         }
                     }
                     if (count[0] >= limits.maxEntries()) {
-                        reject(index, RejectReason.ENTITY_LIMIT, "period " + key.period + " of board '" + board.id()
+                        reject(index, RejectReason.ENTITY_LIMIT, "period " + key.period() + " of board '" + board.id()
                                 + "' already has " + limits.maxEntries() + " entries (standings.boards.max-entries)");
                         return;
                     }
@@ -225,7 +227,7 @@ public final class BatchFolder {
                 count[0] += next.present ? 1 : -1;
                 if (count[0] == 0 || periods != null) {
                     periods = periods != null ? periods
-                            : livePeriods.computeIfAbsent(key.board, b -> new java.util.HashSet<>(live.livePeriods(b)));
+                            : livePeriods.computeIfAbsent(key.board(), b -> new java.util.HashSet<>(live.livePeriods(b)));
                     if (count[0] == 0) {
                         periods.remove(bp);
                     } else {
@@ -235,6 +237,7 @@ public final class BatchFolder {
             }
             states.putIfAbsent(key, state);
             state.take(next);
+            state.lastEvent = index;
         }
 
         void reject(int index, RejectReason reason, String detail) {
@@ -243,32 +246,20 @@ public final class BatchFolder {
 
         Folded result() {
             List<ScoreChange> changes = new ArrayList<>(states.size());
-            for (Map.Entry<Key, State> e : states.entrySet()) {
+            int[] lastEvents = new int[states.size()];
+            for (Map.Entry<ChangeKey, State> e : states.entrySet()) {
                 State s = e.getValue();
                 if (s.differsFromStart()) {
-                    Key k = e.getKey();
-                    changes.add((s.present
-                            ? ScoreChange.upsert(k.board, k.period, k.entity, s.score, s.reachedAt)
-                            : ScoreChange.removal(k.board, k.period, k.entity)).withPrevious(s.start));
+                    ChangeKey k = e.getKey();
+                    lastEvents[changes.size()] = s.lastEvent;
+                    changes.add(s.present
+                            ? new ScoreChange(k.board(), k.period(), k.entity(), false, s.score, s.reachedAt, s.start)
+                            : new ScoreChange(k.board(), k.period(), k.entity(), true, 0, 0, s.start));
                 }
             }
             Map<String, Long> entriesAfter = new HashMap<>();
             entries.forEach((bp, count) -> entriesAfter.put(bp, count[0]));
-            return new Folded(changes, rejected, entriesAfter);
-        }
-    }
-
-    private record Key(String board, String period, String entity) {
-        /** Mixed: entity ids like e000123 and board ids like board-1 differ in their last characters only. */
-        @Override
-        public int hashCode() {
-            int h = entity.hashCode() * 0x9E3779B1 + board.hashCode();
-            return h * 0x9E3779B1 + period.hashCode();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && entity.equals(k.entity) && board.equals(k.board) && period.equals(k.period);
+            return new Folded(changes, rejected, entriesAfter, java.util.Arrays.copyOf(lastEvents, changes.size()));
         }
     }
 
@@ -278,6 +269,8 @@ public final class BatchFolder {
 
     private static final class State {
         private final EntityScore start;
+        /** The index of the last event taken. */
+        private int lastEvent;
         private boolean present;
         private double score;
         private long reachedAt;

@@ -58,8 +58,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * </ol>
  *
  * SmallRye delivers the next batch once this one's Uni completes, which is when its Redis script is sent:
- * the next batch is then parsed and folded (steps 1–3) while Redis runs the script, and waits for this
- * batch to be in memory before its own steps 4–6. Redis writes and memory applies never overlap.
+ * the next batch is then parsed (on a thread of its own, once per batch) and folded while Redis runs the script,
+ * and waits for this batch to be in memory before its own steps 4–6. Redis writes and memory applies never
+ * overlap.
  * Kafka's own committed offsets are not used: Redis holds the offsets, in the same write as the scores.
  */
 @ApplicationScoped
@@ -90,6 +91,13 @@ public class BatchPipeline {
     private final Counter preparedAheadUsed;
     private final Counter preparedAheadDiscarded;
     private final Counter boardsFoundElsewhere;
+    /** The one thread that parses records (the parser keeps a cache of board names, for this thread alone). */
+    private final java.util.concurrent.ExecutorService parsing = java.util.concurrent.Executors.newSingleThreadExecutor(
+            task -> {
+                Thread t = new Thread(task, "standings-parse");
+                t.setDaemon(true);
+                return t;
+            });
     private volatile boolean stopping;
     private volatile Throwable failed;
     private volatile String redisWriteFailure;
@@ -150,6 +158,7 @@ public class BatchPipeline {
     /** On shutdown a failing batch is not retried: it is left unapplied, and its offsets with it. */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
+        parsing.shutdown();
     }
 
     /**
@@ -171,6 +180,8 @@ public class BatchPipeline {
         volatile boolean rewritten;
         /** Whether the batch was prepared ahead, while the previous one was in Redis. */
         volatile boolean speculated;
+        /** Every record of the batch parsed, in {@link #parseAll} order. */
+        volatile ParsedRecord[] parsed;
     }
 
     /** A batch parsed and folded, with its Redis script built, ready to be written. */
@@ -212,8 +223,51 @@ public class BatchPipeline {
         InFlight batch = new InFlight();
         last = batch;
         tracker.batchStarted(batch.done);
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        // Parsing needs nothing but the records: it runs on its own thread, beside the event loop that folds and
+        // applies the batches before this one, and once per batch however often the batch is prepared.
+        parsed(records, context).subscribe().with(parsed -> {
+            batch.parsed = parsed;
+            proceed(records, previous, batch, context);
+        }, failure -> {
+            batch.sent.completeExceptionally(failure);
+            batch.done.completeExceptionally(failure);
+        });
+        return Uni.createFrom().completionStage(batch.sent);
+    }
+
+    /** The batch's records parsed, in {@link #inOrder} order: on the parsing thread, back on the ingest's context. */
+    private Uni<ParsedRecord[]> parsed(ConsumerRecords<byte[], byte[]> records, io.vertx.core.Context context) {
+        if (context == null) {
+            return Uni.createFrom().item(parseAll(records));
+        }
+        return Uni.createFrom().completionStage(CompletableFuture.supplyAsync(() -> parseAll(records), parsing))
+                .emitOn(task -> context.runOnContext(v -> task.run()));
+    }
+
+    /** Every record of the batch parsed on its own; a parser defect sets that record aside, never the batch. */
+    private ParsedRecord[] parseAll(ConsumerRecords<byte[], byte[]> records) {
+        ParsedRecord[] parsed = new ParsedRecord[records.count()];
+        int i = 0;
+        for (TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                ParsedRecord result;
+                try {
+                    result = parser.parse(record.key(), record.value(), record.timestamp());
+                } catch (RuntimeException e) {
+                    result = new ParsedRecord.Rejected(RejectReason.UNPROCESSABLE, "the record could not be parsed: " + e,
+                            null);
+                }
+                parsed[i++] = result;
+            }
+        }
+        return parsed;
+    }
+
+    private void proceed(ConsumerRecords<byte[], byte[]> records, InFlight previous, InFlight batch,
+            io.vertx.core.Context context) {
         // Overlap: while the previous batch's script runs in Redis (it holds the gate until its changes are
-        // in memory), this batch is parsed and folded on top of the previous batch's pending changes.
+        // in memory), this batch is folded on top of the previous batch's pending changes.
         // It is used only if, when this batch gets the gate, the previous batch held it last and applied
         // exactly what it had prepared; otherwise it is prepared again inside the gate.
         Prepared speculative = null;
@@ -221,7 +275,7 @@ public class BatchPipeline {
                 && !tracker.catchingUp()) {
             Prepared basis = previous.prepared;
             if (basis != null) {
-                speculative = gate.outsideReplicaTurns(() -> prepare(records, basis));
+                speculative = gate.outsideReplicaTurns(() -> prepare(records, batch.parsed, basis));
             }
         }
         Prepared ahead = speculative;
@@ -234,7 +288,6 @@ public class BatchPipeline {
         // applies each record against the checkpoint offsets).
         // A partition newly assigned here catches up through the changelog first (outside the gate, which the
         // changelog's application takes); one that cannot is rebuilt from Redis under the gate (keeper.beforeBatch).
-        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         afterPrevious.chain(() -> caughtUp(context)).chain(() -> gate.run(() -> {
             long grant = gate.grants();
             long replicaTurns = gate.replicaTurns();
@@ -267,7 +320,6 @@ public class BatchPipeline {
             batch.sent.completeExceptionally(failure);
             batch.done.completeExceptionally(failure);
         });
-        return Uni.createFrom().completionStage(batch.sent);
     }
 
     /** {@link PartitionTracker#awaitCaughtUp}, continuing on the ingest's context (not the changelog's thread). */
@@ -306,7 +358,7 @@ public class BatchPipeline {
      * (the previous batch, whose changes and offsets may not be in memory yet). Touches no shared state but
      * auto-created boards.
      */
-    private Prepared prepare(ConsumerRecords<byte[], byte[]> records, Prepared pending) {
+    private Prepared prepare(ConsumerRecords<byte[], byte[]> records, ParsedRecord[] parsedRecords, Prepared pending) {
         List<ScoreEvent> events = new ArrayList<>(records.count());
         List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.count());
         List<DeadLetter> rejected = new ArrayList<>();
@@ -314,14 +366,13 @@ public class BatchPipeline {
         Map<String, Long> nextOffsets = new HashMap<>();
         Set<String> unknownBoards = new HashSet<>();
         Map<String, Board> batchBoards = new HashMap<>();
-        // The partition of each (board, entity) of the batch: its states go to that partition of the changelog.
-        Map<String, Integer> partitionOf = new HashMap<>();
         // Whether a board period may already hold some of these records (a batch cut off between two board
         // periods' writes is replayed: each board period skips what it holds); checked once per partition.
         boolean someHeld = false;
         SlotOffsets slots = tracker.slotOffsets();
         int skipped = 0;
         int erasedSkipped = 0;
+        int position = 0;
         long oldestTimestamp = Long.MAX_VALUE;
         for (TopicPartition tp : records.partitions()) {
             String field = BoardPeriods.partition(tp.topic(), tp.partition());
@@ -330,6 +381,7 @@ public class BatchPipeline {
             someHeld |= slots.mayHold(field, before == null ? 0 : before + 1);
             long last = -1;
             for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                ParsedRecord parsedRecord = parsedRecords[position++];
                 if (!tracker.isNew(tp, field, record.offset()) || (before != null && record.offset() <= before)) {
                     skipped++;
                     continue;
@@ -338,8 +390,7 @@ public class BatchPipeline {
                 if (record.timestamp() > 0) {
                     oldestTimestamp = Math.min(oldestTimestamp, record.timestamp());
                 }
-                ParsedRecord parsed = validateAgainstBoard(parser.parse(record.key(), record.value(), record.timestamp()),
-                        unknownBoards, batchBoards);
+                ParsedRecord parsed = validateAgainstBoard(parsedRecord, unknownBoards, batchBoards);
                 if (parsed instanceof ParsedRecord.Valid valid) {
                     if (!erasures.isEmpty() && erasures.covers(valid.event().entity(), field, record.offset())) {
                         erasedSkipped++; // applied once, then erased: a replay must not bring it back
@@ -347,7 +398,6 @@ public class BatchPipeline {
                     }
                     events.add(valid.event());
                     sources.add(record);
-                    partitionOf.put(valid.event().board() + "/" + valid.event().entity(), tp.partition());
                 } else if (parsed instanceof ParsedRecord.Rejected bad) {
                     rejected.add(new DeadLetter(record, bad));
                 }
@@ -384,10 +434,12 @@ public class BatchPipeline {
             rejected.forEach(d -> Log.debugf("Dead-lettering %s-%d@%d: %s (%s)", d.record().topic(), d.record().partition(),
                     d.record().offset(), d.rejection().reason().code(), d.rejection().detail()));
         }
+        // A change's state goes to the changelog partition of the last record it took.
         Map<Integer, List<ScoreChange>> statesOf = new HashMap<>();
-        for (ScoreChange c : folded.changes()) {
-            Integer partition = partitionOf.get(c.board() + "/" + c.entity());
-            statesOf.computeIfAbsent(partition, k -> new ArrayList<>()).add(c);
+        List<ScoreChange> changes = folded.changes();
+        for (int i = 0; i < changes.size(); i++) {
+            int partition = sources.get(folded.lastEvents()[i]).partition();
+            statesOf.computeIfAbsent(partition, k -> new ArrayList<>()).add(changes.get(i));
         }
         List<PartitionStates> changelog = new ArrayList<>(offsets.size());
         Map<String, LastBatch> lastBatches = new HashMap<>();
@@ -427,10 +479,10 @@ public class BatchPipeline {
      */
     private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, InFlight batch, Prepared ahead) {
         long started = System.nanoTime();
-        Prepared first = ahead != null ? ahead : prepare(records, null);
+        Prepared first = ahead != null ? ahead : prepare(records, batch.parsed, null);
         return boardsStoredElsewhere(first.unknownBoards()).chain(found -> {
             // A board another instance created since the last refresh: its events are prepared again, now valid.
-            Prepared p = found ? prepare(records, null) : first;
+            Prepared p = found ? prepare(records, batch.parsed, null) : first;
             return write(p, batch, p == ahead, started);
         });
     }

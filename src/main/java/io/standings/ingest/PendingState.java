@@ -20,7 +20,7 @@ final class PendingState implements LiveState {
 
     private final LiveState base;
     /** The pending batch's change of each (board, period, entity) it changed. */
-    private final Map<Key, ScoreChange> changes;
+    private final Map<ChangeKey, ScoreChange> changes;
     /** Entries after the pending batch of each board period whose entries it moves; the others it leaves as they are. */
     private final Map<String, Long> entriesAfter;
 
@@ -29,7 +29,7 @@ final class PendingState implements LiveState {
         this.entriesAfter = pending.entriesAfter();
         this.changes = new HashMap<>(Math.max(16, pending.changes().size() * 2));
         for (ScoreChange c : pending.changes()) {
-            changes.put(new Key(c.board(), c.period(), c.entity()), c);
+            changes.put(new ChangeKey(c.board(), c.period(), c.entity()), c);
         }
     }
 
@@ -40,7 +40,7 @@ final class PendingState implements LiveState {
 
     @Override
     public EntityScore current(String board, String period, String entity) {
-        ScoreChange change = changes.get(new Key(board, period, entity));
+        ScoreChange change = changes.get(new ChangeKey(board, period, entity));
         if (change == null) {
             return base.current(board, period, entity);
         }
@@ -71,8 +71,5 @@ final class PendingState implements LiveState {
             }
         });
         return periods;
-    }
-
-    private record Key(String board, String period, String entity) {
     }
 }

@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The in-memory ranking of every board period ({@code board@period} → {@link RankIndex}), written only
@@ -120,7 +119,9 @@ public class LiveBoards implements LiveState {
     /** Applies one batch's changes; called by the ingest only, after Redis has taken them. */
     public void apply(List<ScoreChange> changes, Function<String, Order> orderOf) {
         Map<String, List<ScoreChange>> byPeriod = new LinkedHashMap<>();
+        Set<String> changedBoards = new HashSet<>();
         for (ScoreChange change : changes) {
+            changedBoards.add(change.board());
             if (quarantine.isQuarantined(change.board(), change.entity())) {
                 String bp = BoardPeriods.boardPeriod(change.board(), change.period());
                 if (change.removed()) {
@@ -151,7 +152,7 @@ public class LiveBoards implements LiveState {
                 }
             }
         });
-        notifyChanged(changes.stream().map(ScoreChange::board).collect(Collectors.toSet()));
+        notifyChanged(changedBoards);
     }
 
     /** Tells the listeners (SSE) which boards changed; also called by admin changes and rebuilds. */

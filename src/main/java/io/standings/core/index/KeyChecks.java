@@ -24,6 +24,9 @@ public final class KeyChecks {
         if (entity.isEmpty()) {
             throw new IllegalArgumentException("entity id is empty");
         }
+        if (isPrintableAscii(entity)) {
+            return entity; // the usual id: no surrogates, no control characters, one code point per char
+        }
         int codePoints = 0;
         for (int i = 0; i < entity.length(); ) {
             char c = entity.charAt(i);
@@ -46,6 +49,21 @@ public final class KeyChecks {
             }
         }
         return entity;
+    }
+
+    /** At most {@link #MAX_ENTITY_CODE_POINTS} chars, each from U+0020 to U+007E. */
+    private static boolean isPrintableAscii(String entity) {
+        int n = entity.length();
+        if (n > MAX_ENTITY_CODE_POINTS) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = entity.charAt(i);
+            if (c < 0x20 || c > 0x7E) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Validates an entity id and returns its UTF-8 bytes. */
