@@ -30,16 +30,22 @@ import java.util.Set;
 /**
  * The reconciler's audit, after its checkpoint: memory vs Redis (counts and sample members read in the
  * snapshot's window, so they must be equal) and memory vs PostgreSQL (entity_score count, the ranking's
- * entries, an order-independent checksum for the board periods written incrementally, and the sampled ranks).
+ * entries and the sampled ranks of every board period; an order-independent checksum of the board periods the
+ * reconciler chose for this run, {@link ReconcileSnapshot#checksums}).
  * Drift is logged, counted and repaired from memory: a Redis board period rewritten under the gate, a
  * PostgreSQL one fully re-synced from the same snapshot and re-ranked. Released periods are never repaired.
  */
 @ApplicationScoped
 public class DriftAudit {
 
-    /** What an audit found and repaired. */
-    record Drift(int found, int repaired) {
-        static final Drift NONE = new Drift(0, 0);
+    /**
+     * What an audit found and repaired.
+     *
+     * @param comparedWhole the board periods PostgreSQL now matches memory's snapshot for, row by row: checksummed
+     *        (and equal, or repaired), or fully re-synced by a repair
+     */
+    record Drift(int found, int repaired, Set<String> comparedWhole) {
+        static final Drift NONE = new Drift(0, 0, Set.of());
     }
 
     private final DriftQueries queries;
@@ -52,6 +58,7 @@ public class DriftAudit {
     private final Counter driftRedis;
     private final Counter driftPostgres;
     private final Counter repaired;
+    private final Counter checksums;
 
     public DriftAudit(DriftQueries queries, CheckpointWriter writer, RedisWrites redisWrites, LiveBoards live,
             BoardRegistry boards, SnapshotGate gate, RedisRecovery recovery, MeterRegistry registry) {
@@ -68,6 +75,8 @@ public class DriftAudit {
                 .description("Board periods found to differ from memory").register(registry);
         this.repaired = Counter.builder("standings.reconcile.repaired").description("Drifted board periods repaired")
                 .register(registry);
+        this.checksums = Counter.builder("standings.reconcile.checksums")
+                .description("Board periods whose full checksum was compared with PostgreSQL").register(registry);
     }
 
     Uni<Drift> audit(ReconcileSnapshot snap) {
@@ -86,9 +95,11 @@ public class DriftAudit {
                 }
             }
         }
+        Set<String> comparedWhole = new HashSet<>(); // one board period at a time: no two writers
         return queries.scoreCounts().chain(counts -> queries.rankings().chain(rankings -> Multi.createFrom()
                 .iterable(snap.periods.values())
-                .onItem().transformToUniAndConcatenate(p -> auditPostgres(p, counts, rankings.get(p.boardPeriod()), snap))
+                .onItem().transformToUniAndConcatenate(p -> auditPostgres(p, counts, rankings.get(p.boardPeriod()), snap,
+                        comparedWhole))
                 .collect().asList()))
                 .chain(pgResults -> {
                     List<PeriodPlan> pgRepairs = new ArrayList<>();
@@ -106,7 +117,10 @@ public class DriftAudit {
                         repairs = repairs.chain(() -> writer.write(pgRepairs, snap.offsets, snap.quarantine))
                                 .invoke(() -> fixed[0] += pgRepairs.size()).replaceWithVoid();
                     }
-                    return repairs.invoke(() -> repaired.increment(fixed[0])).map(x -> new Drift(found, fixed[0]));
+                    return repairs.invoke(() -> repaired.increment(fixed[0])).map(x -> {
+                        pgRepairs.forEach(plan -> comparedWhole.add(plan.snapshot().boardPeriod()));
+                        return new Drift(found, fixed[0], comparedWhole);
+                    });
                 });
     }
 
@@ -126,7 +140,7 @@ public class DriftAudit {
 
     /** The board period's name if PostgreSQL differs from the snapshot, else null. */
     private Uni<String> auditPostgres(PeriodSnapshot p, Map<String, Long> counts, PeriodRanking current,
-            ReconcileSnapshot snap) {
+            ReconcileSnapshot snap, Set<String> comparedWhole) {
         long count = counts.getOrDefault(p.boardPeriod(), 0L);
         if (boards.find(p.board()).isEmpty() || (current != null && current.releasedAt() != null)) {
             // A released period's frozen ranking is never repaired from memory either (ReconcilePlanner says why).
@@ -140,12 +154,18 @@ public class DriftAudit {
         List<PeriodSnapshot.Sample> samples = p.samples();
         Long[] ordinals = samples.stream().map(PeriodSnapshot.Sample::ordinalRank).toArray(Long[]::new);
         // Memory's checksum (a worker thread) and PostgreSQL's are computed at the same time.
-        Uni<String> checksum = snap.written.contains(p.boardPeriod()) && !snap.fullySynced.contains(p.boardPeriod())
+        Uni<String> checksum = snap.checksums.contains(p.boardPeriod())
                 ? Uni.combine().all().unis(
                         Uni.createFrom().item(p::checksum).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                                 .map(Long::toUnsignedString),
                         queries.checksum(current.bpId()))
                         .with((mine, theirs) -> mine.equals(theirs) ? null : "checksum " + mine + " vs " + theirs)
+                        .invoke(() -> {
+                            checksums.increment();
+                            comparedWhole.add(p.boardPeriod());
+                            Log.debugf("Audit: checksum of %s (%d entries) compared with PostgreSQL", p.boardPeriod(),
+                                    p.size());
+                        })
                 : Uni.createFrom().nullItem();
         return checksum.chain(checksumDrift -> queries.sampleRanks(current.bpId(), current.generation(), ordinals)
                 .map(rows -> {

@@ -3,7 +3,6 @@ package io.standings.lifecycle;
 import io.standings.state.PeriodSnapshot;
 import io.standings.state.QuarantineState;
 import io.standings.store.redis.RedisReads;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -21,14 +20,11 @@ final class ReconcileSnapshot {
     QuarantineState quarantine = QuarantineState.EMPTY;
     /** Redis as read in the same window (null when it could not be read). */
     RedisReads.AuditView redis;
-    /** Board periods written this run: their checksums are compared too. */
-    final Set<String> written = new HashSet<>();
     /**
-     * Board periods fully re-synced this run: every row was written from (or compared with) this snapshot and the
-     * others deleted, so no checksum (it could only re-check that write); counts and sampled ranks are still
-     * compared.
+     * Board periods whose full checksum the audit compares this run ({@link ChecksumSchedule}); every board period's
+     * counts and sampled ranks are compared anyway.
      */
-    final Set<String> fullySynced = new HashSet<>();
+    Set<String> checksums = Set.of();
     long copyNanos;
 
     /**

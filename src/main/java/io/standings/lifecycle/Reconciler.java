@@ -1,10 +1,12 @@
 package io.standings.lifecycle;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.standings.core.board.Board;
@@ -27,7 +29,9 @@ import io.standings.store.postgres.PeriodResult;
 import io.standings.store.postgres.ReconcileLock;
 import io.standings.store.redis.RedisReads;
 import io.standings.store.redis.RedisWrites;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -41,8 +45,9 @@ import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Reconciliation, every {@code standings.reconcile.interval}, on one instance at a time (the holder of the
- * {@link ReconcileLock}), without blocking the event loop:
+ * Reconciliation, every {@code standings.reconcile.interval}, stretched after long runs so that runs take at most
+ * {@code standings.reconcile.max-share} of the time ({@link ReconcileSchedule}), on one instance at a time (the
+ * holder of the {@link ReconcileLock}), without blocking the event loop:
  *
  * <ol>
  *   <li>snapshot: between two ingest batches (holding the {@link SnapshotGate}) copy every board period out of
@@ -52,14 +57,21 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *       entity_score rows, the checkpoint offsets, a new ranking generation of every changed board period,
  *       frozen rankings of periods whose grace is over;</li>
  *   <li>drop generations older than the previous one; release closed periods past their retention;</li>
- *   <li>audit memory vs Redis vs PostgreSQL and repair drift from memory ({@link DriftAudit}).</li>
+ *   <li>audit memory vs Redis vs PostgreSQL and repair drift from memory ({@link DriftAudit}); the full checksums
+ *       of board periods on their own, slower cadence ({@link ChecksumSchedule}).</li>
  * </ol>
  *
- * When PostgreSQL is away the run fails, the changes stay pending, and runs are retried with back-off. A run
- * of d is followed by at least {@code standings.reconcile.pause-factor} × d without one (the duty-cycle bound).
+ * When PostgreSQL is away the run fails, the changes stay pending, and runs are retried with back-off. Runs start
+ * on a Vert.x timer set for the time the schedule gives; the bean is created at start-up, so that a bad schedule
+ * setting stops the service there.
  */
 @ApplicationScoped
 public class Reconciler {
+
+    /** The shortest wait between two looks at the schedule (while start-up is not over, it is looked at this often). */
+    private static final long MIN_WAIT_MILLIS = 100;
+    /** The longest: a timer is never set further ahead (a tiny share can put the next run very far). */
+    private static final long MAX_WAIT_MILLIS = Duration.ofHours(1).toMillis();
 
     private final LiveBoards live;
     private final Quarantine quarantine;
@@ -78,7 +90,8 @@ public class Reconciler {
     private final boolean enabled;
     private final Duration snapshotTimeout;
     private final Duration maxBackoff;
-    private final double pauseFactor;
+    private final ReconcileSchedule schedule;
+    private final Vertx vertx;
     /** Held by a run, or by work that must not interleave with one (an erasure). */
     private final AsyncMutex runs = new AsyncMutex();
 
@@ -89,11 +102,14 @@ public class Reconciler {
     // Guarded by holding `runs`.
     private long syncedEpoch = -1;
     private final Map<String, Set<String>> pending = new HashMap<>();
+    private final ChecksumSchedule checksums;
 
     private volatile int consecutiveFailures;
     private volatile long nextAttemptAt;
     private volatile Instant lastSuccess;
     private volatile String lastFailure;
+    private volatile boolean stopped;
+    private volatile long timer = -1;
 
     /** What one run did. */
     public record RunReport(boolean leader, int boardPeriods, long entries, long rowsWritten, int rewritten,
@@ -107,11 +123,13 @@ public class Reconciler {
     public Reconciler(LiveBoards live, PartitionTracker tracker, BoardRegistry boards, SnapshotGate gate,
             ReconcileLock lock, CheckpointWriter writer, DriftQueries queries, RedisReads redisReads,
             RedisWrites redisWrites, DriftAudit audit, Quarantine quarantine, IngestStartup startup,
-            PeriodRules periodRules, Erasures erasures, MeterRegistry registry,
+            PeriodRules periodRules, Erasures erasures, Vertx vertx, MeterRegistry registry,
             @ConfigProperty(name = "standings.reconcile.enabled") boolean enabled,
             @ConfigProperty(name = "standings.reconcile.snapshot-timeout") Duration snapshotTimeout,
             @ConfigProperty(name = "standings.reconcile.max-backoff") Duration maxBackoff,
-            @ConfigProperty(name = "standings.reconcile.pause-factor", defaultValue = "2") double pauseFactor) {
+            @ConfigProperty(name = "standings.reconcile.interval") Duration interval,
+            @ConfigProperty(name = "standings.reconcile.max-share") double maxShare,
+            @ConfigProperty(name = "standings.reconcile.checksum-interval") Duration checksumInterval) {
         this.live = live;
         this.tracker = tracker;
         this.boards = boards;
@@ -129,7 +147,10 @@ public class Reconciler {
         this.enabled = enabled;
         this.snapshotTimeout = snapshotTimeout;
         this.maxBackoff = maxBackoff;
-        this.pauseFactor = Math.max(0, pauseFactor);
+        this.vertx = vertx;
+        this.schedule = new ReconcileSchedule(interval, maxShare);
+        this.checksums = new ChecksumSchedule(checksumInterval);
+        this.nextAttemptAt = System.currentTimeMillis() + schedule.intervalMillis();
         this.duration = Timer.builder("standings.reconcile.duration").description("Time of one reconcile run")
                 .register(registry);
         this.snapshotTime = Timer.builder("standings.reconcile.snapshot")
@@ -138,15 +159,47 @@ public class Reconciler {
                 .register(registry);
         registry.gauge("standings.reconcile.lag.seconds", this,
                 r -> r.lastSuccess == null ? -1 : Duration.between(r.lastSuccess, Instant.now()).toMillis() / 1000.0);
+        Gauge.builder("standings.reconcile.next.delay.seconds", schedule, s -> s.nextDelayMillis() / 1000.0)
+                .description("Pause planned between the end of the last run and the start of the next").register(registry);
+        Gauge.builder("standings.reconcile.share", schedule, ReconcileSchedule::share)
+                .description("Share of the time recent runs took (run time over run and pause time, last cycles)")
+                .register(registry);
     }
 
-    @Scheduled(every = "${standings.reconcile.interval}", delayed = "${standings.reconcile.interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> scheduled() {
-        if (!enabled || System.currentTimeMillis() < nextAttemptAt) {
-            return Uni.createFrom().voidItem();
+    /** Creates the bean at start-up (its settings are checked there) and sets the first run an interval later. */
+    void start(@Observes StartupEvent started) {
+        if (enabled) {
+            waitFor(nextAttemptAt - System.currentTimeMillis());
         }
-        return reconcileNow().replaceWithVoid().onFailure().recoverWithNull();
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        stopped = true;
+        vertx.cancelTimer(timer);
+    }
+
+    private void waitFor(long millis) {
+        if (!stopped) {
+            timer = vertx.setTimer(Math.min(MAX_WAIT_MILLIS, Math.max(MIN_WAIT_MILLIS, millis)), id -> due());
+        }
+    }
+
+    /** The timer fired: a run if it is time (one at a time: the next wait starts when it ends). */
+    private void due() {
+        runIfDue().onFailure().recoverWithNull().subscribe()
+                .with(report -> waitFor(nextAttemptAt - System.currentTimeMillis()));
+    }
+
+    private Uni<RunReport> runIfDue() {
+        if (!isTime() || !startup.isReady()) {
+            return Uni.createFrom().nullItem();
+        }
+        // Looked at again once `runs` is held: a run asked for meanwhile (an erasure's) moved the time of the next.
+        return runs.run(() -> isTime() ? attempt() : Uni.createFrom().nullItem());
+    }
+
+    private boolean isTime() {
+        return System.currentTimeMillis() >= nextAttemptAt;
     }
 
     /** Runs one reconciliation now (after the one in progress, if any). */
@@ -155,15 +208,16 @@ public class Reconciler {
             // Before the start-up rebuild, memory and the tracker's offsets are not one state yet.
             return Uni.createFrom().item(RunReport.notLeader());
         }
+        return runs.run(this::attempt);
+    }
+
+    /** One run, timed from when it holds {@code runs}: the schedule counts the time it works, not the time it waits. */
+    private Uni<RunReport> attempt() {
         long started = System.currentTimeMillis();
-        return runs.run(() -> lock.held().chain(leader -> leader && settled() ? run() : Uni.createFrom().item(RunReport.notLeader())))
+        return lock.held().chain(leader -> leader && settled() ? run() : Uni.createFrom().item(RunReport.notLeader()))
                 .invoke(report -> {
                     consecutiveFailures = 0;
-                    // A run of d ms (a full ranking rewrite of a big board takes seconds of PostgreSQL CPU, on
-                    // the cores the ingest needs too) is followed by at least pauseFactor × d ms without one:
-                    // reconciliation takes at most 1 / (1 + pauseFactor) of the time, whatever the interval.
-                    long now = System.currentTimeMillis();
-                    nextAttemptAt = now + (long) (pauseFactor * (now - started));
+                    scheduleNext(started, 0);
                     if (report.leader()) {
                         lastSuccess = Instant.now();
                         lastFailure = null;
@@ -172,11 +226,28 @@ public class Reconciler {
                 .onFailure().invoke(e -> {
                     int failures = ++consecutiveFailures;
                     long backoff = Math.min(maxBackoff.toMillis(), 500L << Math.min(10, failures));
-                    nextAttemptAt = System.currentTimeMillis() + backoff;
+                    long delay = scheduleNext(started, backoff);
                     lastFailure = String.valueOf(e.getMessage());
-                    Log.warnf("Reconciliation failed (%d in a row), next attempt in %d ms: %s", failures, backoff,
+                    Log.warnf("Reconciliation failed (%d in a row), next attempt in %d ms: %s", failures, delay,
                             e.getMessage());
                 });
+    }
+
+    /**
+     * A run of d (a full ranking rewrite of a big board takes seconds of PostgreSQL CPU, on the cores the ingest
+     * needs too) is followed by a pause that keeps reconciliation within its share of the time; the next run starts
+     * no earlier than the interval after this one started, nor before {@code minPauseMillis} (a back-off) is over.
+     *
+     * @return the pause planned after this run, in milliseconds
+     */
+    private long scheduleNext(long started, long minPauseMillis) {
+        long ended = System.currentTimeMillis();
+        nextAttemptAt = schedule.ran(started, ended, minPauseMillis);
+        long pause = schedule.nextDelayMillis();
+        Log.debugf("Reconcile schedule: the run took %d ms, the next starts in %d ms (%d ms after this one started;"
+                + " interval %d ms, max share %.3f); measured share %.3f", ended - started, pause, nextAttemptAt - started,
+                schedule.intervalMillis(), schedule.maxShare(), schedule.share());
+        return pause;
     }
 
     /**
@@ -215,18 +286,30 @@ public class Reconciler {
                 erasures.prune(snap.offsets);
                 pending.clear();
                 long written = 0;
+                long committedAt = System.currentTimeMillis();
                 for (PeriodResult r : results) {
                     written += r.rowsWritten();
-                    if (r.written()) {
-                        snap.written.add(r.boardPeriod());
-                        if (r.fullSync()) {
-                            snap.fullySynced.add(r.boardPeriod());
-                        }
+                    if (r.fullSync()) {
+                        checksums.compared(r.boardPeriod(), committedAt);
+                    } else if (r.written()) {
+                        checksums.written(r.boardPeriod());
                     }
                 }
                 rows.increment(written);
                 long rowsWritten = written;
-                return afterCommit(snap, results, rankings).chain(() -> audit.audit(snap)).chain(drift -> {
+                return afterCommit(snap, results, rankings).chain(() -> {
+                    checksums.retain(snap.periods.keySet());
+                    Map<String, Integer> entries = new HashMap<>();
+                    snap.periods.forEach((bp, p) -> {
+                        if (boards.find(p.board()).isPresent()) { // the audit skips a deleted board's
+                            entries.put(bp, p.size());
+                        }
+                    });
+                    snap.checksums = checksums.due(entries, System.currentTimeMillis());
+                    return audit.audit(snap);
+                }).chain(drift -> {
+                    long auditedAt = System.currentTimeMillis();
+                    drift.comparedWhole().forEach(bp -> checksums.compared(bp, auditedAt));
                     logPhases(snap, results, writeMs);
                     long durationMs = (System.nanoTime() - started) / 1_000_000;
                     duration.record(Duration.ofNanos(System.nanoTime() - started));

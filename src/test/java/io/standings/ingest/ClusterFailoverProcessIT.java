@@ -58,7 +58,7 @@ class ClusterFailoverProcessIT {
         Map<String, String> env = run.serviceEnvironment();
         env.put("STANDINGS_BOARDS_SEED", String.join(",", BOARDS.stream().map(b -> b + ":desc:ordinal:incr").toList()));
         env.put("STANDINGS_RECONCILE_INTERVAL", "1s");
-        env.put("STANDINGS_RECONCILE_PAUSE_FACTOR", "0");
+        env.put("STANDINGS_RECONCILE_MAX_SHARE", "1");
         service = new ServiceProcess("failover", env).start(Duration.ofSeconds(90));
     }
 

@@ -52,7 +52,7 @@ class CrashBetweenBoardPeriodsProcessIT {
         Map<String, String> env = run.serviceEnvironment();
         env.put("STANDINGS_BOARDS_SEED", "cut-0:desc:ordinal:incr,cut-a:desc:ordinal:incr,cut-b:desc:ordinal:incr");
         env.put("STANDINGS_RECONCILE_INTERVAL", "1s");
-        env.put("STANDINGS_RECONCILE_PAUSE_FACTOR", "0");
+        env.put("STANDINGS_RECONCILE_MAX_SHARE", "1");
         env.putAll(extra);
         ServiceProcess p = new ServiceProcess(name, env);
         instances.add(p);

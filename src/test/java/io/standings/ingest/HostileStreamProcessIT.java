@@ -86,7 +86,7 @@ class HostileStreamProcessIT {
         env.put("STANDINGS_MAX_LIVE_PERIODS", Integer.toString(MAX_PERIODS));
         env.put("STANDINGS_MAX_ENTRIES", Integer.toString(MAX_ENTRIES));
         env.put("STANDINGS_RECONCILE_INTERVAL", "1s");
-        env.put("STANDINGS_RECONCILE_PAUSE_FACTOR", "0");
+        env.put("STANDINGS_RECONCILE_MAX_SHARE", "1");
         service = new ServiceProcess("hostile", env).start(Duration.ofSeconds(90));
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, run.servers().kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,

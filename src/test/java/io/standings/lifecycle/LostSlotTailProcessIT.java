@@ -46,7 +46,7 @@ class LostSlotTailProcessIT {
         Map<String, String> env = run.serviceEnvironment();
         env.put("STANDINGS_BOARDS_SEED", BOARD + ":desc:ordinal:incr");
         env.put("STANDINGS_RECONCILE_INTERVAL", "1s");
-        env.put("STANDINGS_RECONCILE_PAUSE_FACTOR", "0");
+        env.put("STANDINGS_RECONCILE_MAX_SHARE", "1");
         service = new ServiceProcess("lost-tail", env).start(Duration.ofSeconds(90));
     }
 

@@ -338,6 +338,42 @@ class ReconcileMatchesReferenceIT {
         LiveStateAssertions.assertPostgresRankingEquals(run, "rdrift", "all", reference);
     }
 
+    /**
+     * A change behind the reconciler's back that neither the counts nor the sampled ranks show (one entity's time,
+     * off the sampled positions, its place unchanged): only the full checksum finds it, here in the next run that
+     * writes the board period incrementally (ManualReconcileProfile: checksum interval 0, every such run).
+     */
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void theChecksumFindsATamperedRowThatNoSampleShows() throws Exception {
+        TestRun.putBoard("rsum", "{\"order\":\"desc\",\"ties\":\"competition\",\"operator\":\"set\"}");
+        ReferenceBoard reference = new ReferenceBoard(Order.DESC);
+        long base = Instant.parse("2026-11-21T16:00:00Z").toEpochMilli();
+        for (int i = 0; i < 200; i++) {
+            reference.set("s" + i, i, base + i);
+            send("rsum", "s" + i, "set", i, base + i);
+        }
+        run.flush();
+        LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
+        assertThat(reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60)).driftFound()).isZero();
+
+        // s189 is at position 10 of 200 (distinct scores): not a sampled one (0, 1, n/7, n/3, n/2, 2n/3, n-2, n-1).
+        try (java.sql.Connection c = run.jdbc(); java.sql.Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE entity_score SET reached_at = reached_at + 1 WHERE entity = 's189' AND"
+                    + " bp_id = (SELECT id FROM board_period WHERE board = 'rsum' AND period = 'all')")).isEqualTo(1);
+        }
+        // The next run writes s0's change only, and s0 stays last: counts and every sampled rank still agree.
+        reference.set("s0", 0.5, base + 1000);
+        send("rsum", "s0", "set", 0.5, base + 1000);
+        run.flush();
+        LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
+        Reconciler.RunReport report = reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
+        assertThat(report.driftFound()).as("tampered time found by the checksum").isGreaterThanOrEqualTo(1);
+        assertThat(report.driftRepaired()).isGreaterThanOrEqualTo(1);
+        LiveStateAssertions.assertPostgresScoresEqual(run, "rsum", "all", reference);
+        LiveStateAssertions.assertPostgresRankingEquals(run, "rsum", "all", reference);
+    }
+
     /** Sends an event stamped as produced at its own time (so an event of yesterday is in time for yesterday). */
     private void send(String board, String entity, String op, double value, long ts) {
         run.sendAsyncProducedAt(board + "/" + entity, "{\"board\":\"" + board + "\",\"entity\":\"" + entity
