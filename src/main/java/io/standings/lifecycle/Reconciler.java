@@ -275,7 +275,11 @@ public class Reconciler {
         // before the commit (PostgreSQL going away right after the leader check, or in the write) leaves them for
         // the next run; merged any later, a failure in between would lose them, and PostgreSQL would keep their
         // old scores until the audit happened to notice.
-        return snapshot().invoke(this::keepPending).chain(snap -> queries.rankings().chain(rankings -> {
+        // Merging the drained changes and planning walk every changed entity (a million on a busy big board): on a
+        // worker thread, not on the event loop whose reply brought the snapshot or the rankings (the ingest's loop may
+        // be that one, and a batch would wait behind them).
+        return snapshot().emitOn(Infrastructure.getDefaultWorkerPool()).invoke(this::keepPending)
+                .chain(snap -> queries.rankings().emitOn(Infrastructure.getDefaultWorkerPool()).chain(rankings -> {
             List<PeriodPlan> plans = ReconcilePlanner.plan(snap.periods.values(), snap.epoch != syncedEpoch, pending,
                     rankings, id -> boards.find(id).orElse(null), periodRules, System.currentTimeMillis());
             long writeStarted = System.nanoTime();
