@@ -54,13 +54,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *       (retried with back-off while Redis is away: the stream waits, it never skips);</li>
  *   <li>apply the changes to the in-memory index, which serves every read;</li>
  *   <li>publish the changed entities' absolute states to the changelog, for every other instance's memory,
- *       in batch order, and wait for the broker to have them.</li>
+ *       and wait for the broker to have them.</li>
  * </ol>
- *
- * A batch's Redis write waits for the previous batch to be in memory and for the one before that to be in the
- * changelog: the changelog acknowledgement of one batch overlaps the Redis write of the next, and at most the last
- * two batches of a partition are in Redis and not in the changelog. The last-batch records a batch writes list what
- * the batch before it changed as well when that one is not acknowledged yet, so a new owner republishes both.
  *
  * SmallRye delivers the next batch once this one's Uni completes, which is when its Redis script is sent:
  * the next batch is then parsed (on a thread of its own, once per batch) and folded while Redis runs the script,
@@ -167,15 +162,11 @@ public class BatchPipeline {
     }
 
     /**
-     * One batch on its way: what was prepared for it, and its progress. {@code written} completes when the batch is
-     * in Redis and in memory and released the gate, {@code done} when the batch is over (its states acknowledged by
-     * the changelog, or the batch given up).
+     * One batch on its way: what was prepared for it, and its progress. {@code done} completes when the
+     * batch is over (applied, or given up), after it released the gate.
      */
     private static final class InFlight {
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        final CompletableFuture<Void> written = new CompletableFuture<>();
-        /** The batch before this one, until this one is over: its states may not be in the changelog yet. */
-        volatile InFlight before;
         /** Completes when the batch's Redis script is sent (or the batch ends first): SmallRye may deliver the next. */
         final CompletableFuture<Void> sent = new CompletableFuture<>();
         /** What the batch writes, once prepared: the next batch's fold reads it until memory has it. */
@@ -200,16 +191,6 @@ public class BatchPipeline {
             List<PartitionStates> changelog) {
         List<ScoreChange> changes() {
             return folded.changes();
-        }
-
-        /** The states the batch publishes to the changelog for a partition (none when it does not advance it). */
-        List<ScoreChange> statesOf(int partition) {
-            for (PartitionStates p : changelog) {
-                if (p.partition() == partition) {
-                    return p.states();
-                }
-            }
-            return List.of();
         }
 
         /** The offset the batch moves a board period to for a partition, or null when it does not write it. */
@@ -240,7 +221,6 @@ public class BatchPipeline {
     public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
         InFlight previous = last;
         InFlight batch = new InFlight();
-        batch.before = previous;
         last = batch;
         tracker.batchStarted(batch.done);
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
@@ -251,7 +231,6 @@ public class BatchPipeline {
             proceed(records, previous, batch, context);
         }, failure -> {
             batch.sent.completeExceptionally(failure);
-            batch.written.completeExceptionally(failure);
             batch.done.completeExceptionally(failure);
         });
         return Uni.createFrom().completionStage(batch.sent);
@@ -292,22 +271,17 @@ public class BatchPipeline {
         // It is used only if, when this batch gets the gate, the previous batch held it last and applied
         // exactly what it had prepared; otherwise it is prepared again inside the gate.
         Prepared speculative = null;
-        if (previous != null && !previous.written.isDone() && keeper.isReady() && !tracker.resuming()
+        if (previous != null && !previous.done.isDone() && keeper.isReady() && !tracker.resuming()
                 && !tracker.catchingUp()) {
             Prepared basis = previous.prepared;
             if (basis != null) {
-                speculative = gate.outsideReplicaTurns(() -> prepare(records, batch.parsed, basis, previous));
+                speculative = gate.outsideReplicaTurns(() -> prepare(records, batch.parsed, basis));
             }
         }
         Prepared ahead = speculative;
         batch.speculated = speculative != null;
-        // Pipelined: this batch's Redis write waits for the previous batch to be in memory and for the one before
-        // that to be in the changelog, so at most the last two batches of a partition are in Redis and not in the
-        // changelog, and the last one's last-batch records list what both changed (see prepare).
-        InFlight beforePrevious = previous == null ? null : previous.before;
         Uni<Void> afterPrevious = previous == null ? Uni.createFrom().voidItem()
-                : Uni.createFrom().completionStage(beforePrevious == null ? previous.written
-                        : CompletableFuture.allOf(previous.written, beforePrevious.done));
+                : Uni.createFrom().completionStage(previous.done);
         // Each batch holds the SnapshotGate, so a reconcile snapshot or a Redis-loss recovery sees
         // memory, Redis and offsets between two batches; a lost Redis is restored before the batch, and a
         // batch fenced because Redis lost its offsets is re-run after the recovery (it then skips or
@@ -331,16 +305,9 @@ public class BatchPipeline {
                                 return untilDone("recovery after a fence", () -> afterFence((FencedException) fenced))
                                         .chain(() -> write(records, batch, null));
                             }));
-        })).invoke(() -> {
+        })).subscribe().with(ok -> {
             batch.sent.complete(null);
-            batch.written.complete(null);
-        })
-                // The changelog takes the batches in their order: this one's states once the previous batch's are in.
-                .chain(() -> previous == null ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(previous.done))
-                .chain(() -> publish(batch))
-                .subscribe().with(ok -> {
             batch.done.complete(null);
-            batch.before = null;
         }, failure -> {
             batch.clean = false;
             if (!stopping) {
@@ -351,20 +318,8 @@ public class BatchPipeline {
                 Log.errorf(failure, "An ingest batch failed; the ingest stops and liveness is DOWN until a restart");
             }
             batch.sent.completeExceptionally(failure);
-            batch.written.completeExceptionally(failure);
             batch.done.completeExceptionally(failure);
-            batch.before = null;
         });
-    }
-
-    /**
-     * Publishes the batch's absolute states to the changelog, for every other instance's memory, and waits for the
-     * broker to have them (retried while it is away: the next batches wait).
-     */
-    private Uni<Void> publish(InFlight batch) {
-        Prepared p = batch.prepared;
-        haltBeforeChangelogIfAsked(p);
-        return untilDone("changelog publish", () -> changelog.publish(p.changelog()));
     }
 
     /** {@link PartitionTracker#awaitCaughtUp}, continuing on the ingest's context (not the changelog's thread). */
@@ -403,8 +358,7 @@ public class BatchPipeline {
      * (the previous batch, whose changes and offsets may not be in memory yet). Touches no shared state but
      * auto-created boards.
      */
-    private Prepared prepare(ConsumerRecords<byte[], byte[]> records, ParsedRecord[] parsedRecords, Prepared pending,
-            InFlight previousBatch) {
+    private Prepared prepare(ConsumerRecords<byte[], byte[]> records, ParsedRecord[] parsedRecords, Prepared pending) {
         List<ScoreEvent> events = new ArrayList<>(records.count());
         List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.count());
         List<DeadLetter> rejected = new ArrayList<>();
@@ -489,23 +443,14 @@ public class BatchPipeline {
         }
         List<PartitionStates> changelog = new ArrayList<>(offsets.size());
         Map<String, LastBatch> lastBatches = new HashMap<>();
-        // The batch before this one may still be on its way to the changelog when this one is in Redis: then the
-        // last-batch records this batch writes list what that one changed too, so that a new owner republishes both.
-        Prepared unpublished = previousBatch != null && !previousBatch.done.isDone() ? previousBatch.prepared : null;
         for (OffsetAdvance o : offsets) {
             List<ScoreChange> states = statesOf.getOrDefault(o.partition(), List.of());
             changelog.add(new PartitionStates(o.partition(), o.next(), states));
-            List<ScoreChange> earlier = unpublished == null ? List.of() : unpublished.statesOf(o.partition());
-            java.util.Collection<LastBatch.Changed> changed = earlier.isEmpty() ? new ArrayList<>(states.size())
-                    : new java.util.LinkedHashSet<>(2 * (states.size() + earlier.size()));
+            List<LastBatch.Changed> changed = new ArrayList<>(states.size());
             for (ScoreChange c : states) {
                 changed.add(new LastBatch.Changed(BoardPeriods.boardPeriod(c.board(), c.period()), c.entity()));
             }
-            for (ScoreChange c : earlier) {
-                changed.add(new LastBatch.Changed(BoardPeriods.boardPeriod(c.board(), c.period()), c.entity()));
-            }
-            lastBatches.put(o.field(), new LastBatch(o.next(), changed instanceof List<LastBatch.Changed> list ? list
-                    : new ArrayList<>(changed)));
+            lastBatches.put(o.field(), new LastBatch(o.next(), changed));
         }
         RedisBatches.BatchWrite write = redis.prepare(folded.changes(), offsets, id -> batchBoards.get(id).order(),
                 lastBatches, (bp, field) -> {
@@ -534,10 +479,10 @@ public class BatchPipeline {
      */
     private Uni<Void> write(ConsumerRecords<byte[], byte[]> records, InFlight batch, Prepared ahead) {
         long started = System.nanoTime();
-        Prepared first = ahead != null ? ahead : prepare(records, batch.parsed, null, batch.before);
+        Prepared first = ahead != null ? ahead : prepare(records, batch.parsed, null);
         return boardsStoredElsewhere(first.unknownBoards()).chain(found -> {
             // A board another instance created since the last refresh: its events are prepared again, now valid.
-            Prepared p = found ? prepare(records, batch.parsed, null, batch.before) : first;
+            Prepared p = found ? prepare(records, batch.parsed, null) : first;
             return write(p, batch, p == ahead, started);
         });
     }
@@ -593,7 +538,10 @@ public class BatchPipeline {
                     batch.clean = !batch.rewritten;
                     return null;
                 })
-                .replaceWithVoid();
+                // Every replica gets the batch's states before the next batch is written: so at most the last
+                // batch of a partition can be in Redis and not in the changelog, and a new owner republishes it.
+                .invoke(() -> haltBeforeChangelogIfAsked(p))
+                .chain(() -> untilDone("changelog publish", () -> changelog.publish(p.changelog())));
     }
 
     /**

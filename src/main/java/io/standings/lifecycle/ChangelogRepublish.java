@@ -25,12 +25,11 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Closes the one gap between Redis and the changelog. An owner publishes a batch's states after Redis took the
- * batch and has the broker's acknowledgement before it writes the batch after next, so only a partition's last two
- * batches can be in Redis and missing from the changelog (its owner died in between). Whoever is assigned a
- * partition — another instance, or the same one restarted — therefore republishes the current states of the
- * entities those batches changed (Redis keeps the list with each board period's write, the last batch's naming the
- * unacknowledged one's too: {@link LastBatch}) before it writes a batch of its own. A state published twice is
- * harmless: it is absolute.
+ * batch and waits for the broker before it writes the next one, so only a partition's last batch can be in Redis
+ * and missing from the changelog (its owner died in between). Whoever is assigned a partition — another instance,
+ * or the same one restarted — therefore republishes the current states of the entities that batch changed
+ * (Redis keeps the list with each board period's write: {@link LastBatch}) before it writes a batch of its own. A
+ * state published twice is harmless: it is absolute.
  */
 @ApplicationScoped
 public class ChangelogRepublish {

@@ -21,7 +21,6 @@ import io.standings.state.Erasures;
 import io.standings.state.LiveBoards;
 import io.standings.state.Quarantine;
 import io.standings.state.SnapshotGate;
-import io.standings.store.redis.LastBatch;
 import io.standings.store.redis.RedisBatches;
 import io.standings.store.redis.RedisKeys;
 import io.standings.store.redis.RedisReads;
@@ -150,11 +149,9 @@ class BatchPipelineIT {
 
     /** What the pipeline published to the changelog, in order (this test runs without a broker). */
     private final List<PartitionStates> published = new CopyOnWriteArrayList<>();
-    /** While a test holds it, the changelog takes a batch's states but acknowledges them only when released. */
-    private volatile CompletableFuture<Void> changelogAcks = CompletableFuture.completedFuture(null);
     private final Changelog changelog = batch -> {
         published.addAll(batch);
-        return Uni.createFrom().completionStage(changelogAcks);
+        return Uni.createFrom().voidItem();
     };
 
     @BeforeEach
@@ -800,69 +797,6 @@ class BatchPipelineIT {
         assertThat(reference.entries.get("arena").get("e1").score()).isEqualTo(15);
         assertThat(reference.entries.get("arena")).doesNotContainKey("e4");
         assertThat(keeper.fences).isEmpty();
-    }
-
-    /** An entity of {@code board} whose records go to the same partition as {@code like}'s. */
-    private static String samePartitionAs(String board, String like, String prefix) {
-        for (int i = 0; ; i++) {
-            if (partitionOf(board, prefix + i) == partitionOf(board, like)) {
-                return prefix + i;
-            }
-        }
-    }
-
-    @Test
-    void aBatchIsWrittenWhileThePreviousOnesChangelogIsUnacknowledgedAndItsLastBatchRecordsListWhatBothChanged()
-            throws Exception {
-        aFirstBatch();
-        String a = "ack-a";
-        String b = samePartitionAs("arena", a, "ack-b");
-        String c = samePartitionAs("arena", a, "ack-c");
-        List<Sent> n = List.of(event("arena", a, null, 3));
-        List<Sent> n1 = List.of(event("arena", b, null, 4));
-        List<Sent> n2 = List.of(event("arena", c, null, 5));
-        String field = n.get(0).field();
-        int partition = n.get(0).record().partition();
-        int before = batches.scripts.get();
-        published.clear();
-
-        CompletableFuture<Void> acks = new CompletableFuture<>();
-        changelogAcks = acks;
-        deliver(n).sent().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        Delivery second = deliver(n1);
-        second.sent().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        settle(); // n+1 is in Redis and memory, n's states are not acknowledged by the changelog yet
-        assertThat(batches.scripts.get() - before).as("n and n+1 written while n's changelog waits").isEqualTo(2);
-        assertThat(published.stream().filter(p -> p.partition() == partition).map(PartitionStates::position))
-                .as("n's states handed to the changelog, n+1's wait for n's acknowledgement")
-                .containsExactly(n.get(0).record().offset());
-        Map<String, List<LastBatch>> lastBatches = reads.lastBatches(List.of("arena@all"), List.of(field))
-                .await().atMost(WAIT);
-        assertThat(lastBatches.get(field)).singleElement().satisfies(last -> {
-            assertThat(last.offset()).isEqualTo(n1.get(0).record().offset());
-            assertThat(last.changed()).as("what a new owner republishes if this instance dies now")
-                    .extracting(LastBatch.Changed::entity).containsExactlyInAnyOrder(a, b);
-        });
-        Delivery third = deliver(n2);
-        third.called().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        settle();
-        assertThat(third.sent()).as("n+2 waits until n is in the changelog").isNotDone();
-        assertThat(batches.scripts.get() - before).isEqualTo(2);
-
-        changelogAcks = CompletableFuture.completedFuture(null);
-        context.runOnContext(v -> acks.complete(null));
-        third.sent().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        settle();
-        take(n);
-        take(n1);
-        take(n2);
-        assertMatchesReference(lastOffsets());
-        assertThat(published.stream().filter(p -> p.partition() == partition).map(PartitionStates::position))
-                .as("the changelog took the batches in their order").containsExactly(n.get(0).record().offset(),
-                        n1.get(0).record().offset(), n2.get(0).record().offset());
-        assertThat(reads.lastBatches(List.of("arena@all"), List.of(field)).await().atMost(WAIT).get(field))
-                .singleElement().satisfies(last -> assertThat(last.changed()).extracting(LastBatch.Changed::entity)
-                        .contains(c).doesNotContain(a));
     }
 
     @Test
