@@ -46,17 +46,7 @@ public final class Ids {
 
     /** The common case, decided without Unicode tables: printable ASCII characters only, no '/'. */
     private static boolean isPlainAscii(String entity) {
-        int n = entity.length();
-        if (n > MAX_ENTITY_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = entity.charAt(i);
-            if (c < 0x20 || c > 0x7e || c == '/') {
-                return false;
-            }
-        }
-        return true;
+        return KeyChecks.isPrintableAscii(entity) && entity.indexOf('/') < 0;
     }
 
     /** Space is printable; other white space, format, private-use and unassigned code points are not. */

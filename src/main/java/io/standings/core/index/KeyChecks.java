@@ -25,7 +25,7 @@ public final class KeyChecks {
             throw new IllegalArgumentException("entity id is empty");
         }
         if (isPrintableAscii(entity)) {
-            return entity; // the usual id: no surrogates, no control characters, one code point per char
+            return entity;
         }
         int codePoints = 0;
         for (int i = 0; i < entity.length(); ) {
@@ -51,8 +51,11 @@ public final class KeyChecks {
         return entity;
     }
 
-    /** At most {@link #MAX_ENTITY_CODE_POINTS} chars, each from U+0020 to U+007E. */
-    private static boolean isPrintableAscii(String entity) {
+    /**
+     * The usual id, decided without Unicode tables: at most {@link #MAX_ENTITY_CODE_POINTS} chars, each from U+0020
+     * to U+007E (so no surrogates, no control characters, one code point per char).
+     */
+    public static boolean isPrintableAscii(String entity) {
         int n = entity.length();
         if (n > MAX_ENTITY_CODE_POINTS) {
             return false;
