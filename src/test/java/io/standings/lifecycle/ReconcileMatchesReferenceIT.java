@@ -310,32 +310,13 @@ class ReconcileMatchesReferenceIT {
     @Test
     @org.junit.jupiter.api.Order(4)
     void theAuditFindsAndRepairsATamperedScoreOutsideTheChangedRows() throws Exception {
-        TestRun.putBoard("rdrift", "{\"order\":\"desc\",\"ties\":\"competition\",\"operator\":\"set\"}");
-        ReferenceBoard reference = new ReferenceBoard(Order.DESC);
         long base = Instant.parse("2026-11-21T14:00:00Z").toEpochMilli();
-        for (int i = 0; i < 200; i++) {
-            reference.set("x" + i, i % 37, base + i);
-            send("rdrift", "x" + i, "set", i % 37, base + i);
-        }
-        run.flush();
-        LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
-        assertThat(reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60)).driftFound()).isZero();
+        ReferenceBoard reference = reconciledBoard("rdrift", "x", i -> i % 37, base);
         LiveStateAssertions.assertPostgresScoresEqual(run, "rdrift", "all", reference);
 
         // Someone changes a row behind the reconciler's back; the next run only writes x1's change.
-        try (java.sql.Connection c = run.jdbc(); java.sql.Statement st = c.createStatement()) {
-            assertThat(st.executeUpdate("UPDATE entity_score SET score = score + 1000 WHERE entity = 'x7' AND bp_id ="
-                    + " (SELECT id FROM board_period WHERE board = 'rdrift' AND period = 'all')")).isEqualTo(1);
-        }
-        reference.set("x1", 99, base + 1000);
-        send("rdrift", "x1", "set", 99, base + 1000);
-        run.flush();
-        LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
-        Reconciler.RunReport report = reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
-        assertThat(report.driftFound()).as("tampered score found").isGreaterThanOrEqualTo(1);
-        assertThat(report.driftRepaired()).isGreaterThanOrEqualTo(1);
-        LiveStateAssertions.assertPostgresScoresEqual(run, "rdrift", "all", reference);
-        LiveStateAssertions.assertPostgresRankingEquals(run, "rdrift", "all", reference);
+        tamper("rdrift", "score = score + 1000", "x7");
+        setAndExpectRepair("rdrift", reference, "x1", 99, base + 1000, "tampered score found");
     }
 
     /**
@@ -346,32 +327,51 @@ class ReconcileMatchesReferenceIT {
     @Test
     @org.junit.jupiter.api.Order(5)
     void theChecksumFindsATamperedRowThatNoSampleShows() throws Exception {
-        TestRun.putBoard("rsum", "{\"order\":\"desc\",\"ties\":\"competition\",\"operator\":\"set\"}");
-        ReferenceBoard reference = new ReferenceBoard(Order.DESC);
         long base = Instant.parse("2026-11-21T16:00:00Z").toEpochMilli();
+        ReferenceBoard reference = reconciledBoard("rsum", "s", i -> i, base);
+
+        // s189 is at position 10 of 200 (distinct scores): not a sampled one (0, 1, n/7, n/3, n/2, 2n/3, n-2, n-1).
+        tamper("rsum", "reached_at = reached_at + 1", "s189");
+        // The next run writes s0's change only, and s0 stays last: counts and every sampled rank still agree.
+        setAndExpectRepair("rsum", reference, "s0", 0.5, base + 1000, "tampered time found by the checksum");
+    }
+
+    /** A new board of 200 entities ({@code prefix} + i, score {@code score(i)}), reconciled with no drift found. */
+    private ReferenceBoard reconciledBoard(String board, String prefix, java.util.function.IntToDoubleFunction score,
+            long base) throws Exception {
+        TestRun.putBoard(board, "{\"order\":\"desc\",\"ties\":\"competition\",\"operator\":\"set\"}");
+        ReferenceBoard reference = new ReferenceBoard(Order.DESC);
         for (int i = 0; i < 200; i++) {
-            reference.set("s" + i, i, base + i);
-            send("rsum", "s" + i, "set", i, base + i);
+            reference.set(prefix + i, score.applyAsDouble(i), base + i);
+            send(board, prefix + i, "set", score.applyAsDouble(i), base + i);
         }
         run.flush();
         LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
         assertThat(reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60)).driftFound()).isZero();
+        return reference;
+    }
 
-        // s189 is at position 10 of 200 (distinct scores): not a sampled one (0, 1, n/7, n/3, n/2, 2n/3, n-2, n-1).
+    /** Changes one entity's entity_score row behind the reconciler's back ({@code assignment}: an SQL SET clause). */
+    private void tamper(String board, String assignment, String entity) throws Exception {
         try (java.sql.Connection c = run.jdbc(); java.sql.Statement st = c.createStatement()) {
-            assertThat(st.executeUpdate("UPDATE entity_score SET reached_at = reached_at + 1 WHERE entity = 's189' AND"
-                    + " bp_id = (SELECT id FROM board_period WHERE board = 'rsum' AND period = 'all')")).isEqualTo(1);
+            assertThat(st.executeUpdate("UPDATE entity_score SET " + assignment + " WHERE entity = '" + entity + "' AND"
+                    + " bp_id = (SELECT id FROM board_period WHERE board = '" + board + "' AND period = 'all')"))
+                    .isEqualTo(1);
         }
-        // The next run writes s0's change only, and s0 stays last: counts and every sampled rank still agree.
-        reference.set("s0", 0.5, base + 1000);
-        send("rsum", "s0", "set", 0.5, base + 1000);
+    }
+
+    /** Sets one entity, reconciles, and expects the run to find and repair drift: PostgreSQL equals the reference. */
+    private void setAndExpectRepair(String board, ReferenceBoard reference, String entity, double value, long ts,
+            String what) throws Exception {
+        reference.set(entity, value, ts);
+        send(board, entity, "set", value, ts);
         run.flush();
         LiveStateAssertions.awaitOffsets(run, produced, Duration.ofSeconds(60));
         Reconciler.RunReport report = reconciler.reconcileNow().await().atMost(Duration.ofSeconds(60));
-        assertThat(report.driftFound()).as("tampered time found by the checksum").isGreaterThanOrEqualTo(1);
+        assertThat(report.driftFound()).as(what).isGreaterThanOrEqualTo(1);
         assertThat(report.driftRepaired()).isGreaterThanOrEqualTo(1);
-        LiveStateAssertions.assertPostgresScoresEqual(run, "rsum", "all", reference);
-        LiveStateAssertions.assertPostgresRankingEquals(run, "rsum", "all", reference);
+        LiveStateAssertions.assertPostgresScoresEqual(run, board, "all", reference);
+        LiveStateAssertions.assertPostgresRankingEquals(run, board, "all", reference);
     }
 
     /** Sends an event stamped as produced at its own time (so an event of yesterday is in time for yesterday). */
